@@ -1,0 +1,308 @@
+"""Check the credential on each hook call (none, Basic, header secret, OAuth bearer JWT) into an AuthVerdict."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+import aiohttp
+import jwt
+
+from hookdev.auth.jwks import KeySetCache, url_problem
+from hookdev.config import AuthSettings
+from hookdev.errors import ConfigError
+from hookdev.models import AuthReason, AuthVerdict, RequestSnapshot
+
+
+class Verifier(Protocol):
+    async def verify(self, request: RequestSnapshot) -> AuthVerdict: ...
+
+    async def close(self) -> None: ...
+
+
+def _eq(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+class NoneVerifier:
+    async def verify(self, request: RequestSnapshot) -> AuthVerdict:
+        return AuthVerdict(scheme="none", ok=True)
+
+    async def close(self) -> None:
+        return None
+
+
+class BasicVerifier:
+    """`Authorization: Basic base64(user:password)`, user and password compared in constant time."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self._username = username
+        self._password = password
+
+    def _no(self, reason: AuthReason, detail: str) -> AuthVerdict:
+        return AuthVerdict(scheme="basic", ok=False, reason=reason, detail=detail)
+
+    async def verify(self, request: RequestSnapshot) -> AuthVerdict:
+        value = (request.header("authorization") or "").strip()
+        if not value:
+            return self._no(
+                "missing",
+                "no Authorization header; in Okta set the hook's authentication field to Authorization "
+                "and its secret to 'Basic ' + base64(username:password)",
+            )
+        scheme, _, encoded = value.partition(" ")
+        if scheme.lower() != "basic":
+            if _decodes_as_basic(value):
+                return self._no(
+                    "malformed",
+                    "the Authorization value is base64(username:password) without the 'Basic ' prefix; "
+                    "in Okta's authentication secret write 'Basic ' before it",
+                )
+            return self._no("malformed", f"Authorization uses the {_scheme_name(scheme)} scheme; expected Basic")
+        decoded = _decodes_as_basic(encoded.strip())
+        if decoded is None:
+            return self._no("malformed", "the Basic credential is not base64 of 'username:password'; re-encode it")
+        user, password = decoded
+        user_ok = _eq(user, self._username)
+        password_ok = _eq(password, self._password)  # always compared, so timing does not reveal the user
+        if user_ok and password_ok:
+            return AuthVerdict(scheme="basic", ok=True)
+        which = "password" if user_ok else "username" if password_ok else "username and password"
+        return self._no(
+            "bad_credentials",
+            f"the {which} in the Basic credential do not match auth.username / auth.password "
+            "(or USER / PASSWORD in .env); make Okta's secret and hookdev's settings agree",
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+def _decodes_as_basic(text: str) -> tuple[str, str] | None:
+    try:
+        raw = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    user, sep, password = raw.partition(":")
+    return (user, password) if sep else None
+
+
+def _scheme_name(scheme: str) -> str:
+    return scheme[:20] if scheme.isalnum() else "an unknown"
+
+
+class HeaderVerifier:
+    """A static secret in a named header, compared whole in constant time."""
+
+    def __init__(self, header: str, secret: str) -> None:
+        self._header = header
+        self._secret = secret
+
+    async def verify(self, request: RequestSnapshot) -> AuthVerdict:
+        value = request.header(self._header)
+        if value is None or not value.strip():
+            return AuthVerdict(
+                scheme="header",
+                ok=False,
+                reason="missing",
+                detail=f"no {self._header} header; set the hook's authentication field in Okta to "
+                f"{self._header} (or change auth.header to the name Okta sends)",
+            )
+        if _eq(value.strip(), self._secret):
+            return AuthVerdict(scheme="header", ok=True)
+        return AuthVerdict(
+            scheme="header",
+            ok=False,
+            reason="bad_credentials",
+            detail=f"the {self._header} value does not match auth.secret; paste the same secret into "
+            "Okta's authentication secret and hookdev's settings",
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+class OAuthVerifier:
+    """`Authorization: Bearer <JWT>` as Okta sends it for OAuth 2.0 inline hooks."""
+
+    def __init__(self, auth: AuthSettings, issuer: str, keys: KeySetCache, now: Callable[[], float] = time.time) -> None:
+        self._auth = auth
+        self.issuer = issuer
+        self.keys = keys
+        self._now = now
+
+    async def verify(self, request: RequestSnapshot) -> AuthVerdict:
+        value = (request.header("authorization") or "").strip()
+        if not value:
+            return _no(
+                "missing",
+                "no Authorization header; an OAuth 2.0 hook sends 'Authorization: Bearer <access token>' "
+                "(check the hook's channel type and token URL in Okta)",
+            )
+        scheme, _, token = value.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return _no(
+                "malformed",
+                f"Authorization uses the {_scheme_name(scheme)} scheme; auth.mode is oauth, which expects "
+                "'Bearer <JWT>' (or change auth.mode to match what Okta sends)",
+            )
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return _no("malformed", "the bearer token is not a decodable JWT (three base64url parts of JSON)")
+        return await self._check(token, header, claims)
+
+    async def _check(self, token: str, header: dict[str, Any], claims: dict[str, Any]) -> AuthVerdict:
+        def no(reason: AuthReason, detail: str) -> AuthVerdict:
+            return _no(reason, detail, header, claims)
+
+        alg = header.get("alg")
+        allowed = self._auth.algorithms
+        if alg not in allowed:
+            hint = " (a token signed with a shared secret or none is a known forgery)" if str(alg).lower() == "none" or str(alg).upper().startswith("HS") else ""
+            return no("alg_not_allowed", f"alg {alg} is not allowed{hint}; auth.algorithms allows {', '.join(allowed)}")
+        iss = claims.get("iss")
+        if not isinstance(iss, str) or iss.rstrip("/") != self.issuer:
+            got = f"iss is {iss}" if iss else "the token has no iss"
+            return no("wrong_issuer", f"{got}, expected {self.issuer}; keys come only from auth.issuer, so set it to the server that minted the token")
+        found = await self.keys.get(header.get("kid"))
+        if found.key is None:
+            return no(found.reason or "unknown_kid", found.detail)
+        problem = _signature_problem(token, found.key, alg)
+        if problem:
+            return no("bad_signature", problem)
+        return self._claims(claims, no) or AuthVerdict(
+            scheme="oauth", ok=True, token_header=header, claims=claims
+        )
+
+    def _claims(self, claims: dict[str, Any], no: Callable[[AuthReason, str], AuthVerdict]) -> AuthVerdict | None:
+        now = self._now()
+        leeway = self._auth.leeway
+        exp, nbf = claims.get("exp"), claims.get("nbf")
+        if not _number(exp):
+            return no("malformed", "the token has no numeric exp claim; hookdev requires exp, iss and aud")
+        if now > exp + leeway:
+            return no(
+                "expired",
+                f"token expired {_ago(now - exp)} ago (exp {_iso(exp)}); a captured token cannot be replayed "
+                "— mint a fresh one (or check this machine's clock)",
+            )
+        if nbf is not None and (not _number(nbf) or now + leeway < nbf):
+            when = f"in {_ago(nbf - now)} (nbf {_iso(nbf)})" if _number(nbf) else f"(nbf {nbf!r} is not a number)"
+            return no("not_yet_valid", f"token is not valid yet: it starts {when}; check the clocks of this machine and the issuer")
+        aud = claims.get("aud")
+        auds = aud if isinstance(aud, list) else [aud] if isinstance(aud, str) else []
+        if self._auth.audience not in auds:
+            got = f"aud is {aud if isinstance(aud, str) else ', '.join(map(str, auds))}" if auds else "the token has no aud"
+            return no("wrong_audience", f"{got}, expected {self._auth.audience}; set auth.audience to the authorization server's audience")
+        if self._auth.client_id and claims.get("cid") != self._auth.client_id:
+            cid = claims.get("cid")
+            got = f"cid is {cid}" if cid else "the token has no cid"
+            return no("wrong_client", f"{got}, expected {self._auth.client_id} (auth.client_id); the hook's OAuth client id in Okta must match")
+        if self._auth.scope and self._auth.scope not in _scopes(claims.get("scp")):
+            got = ", ".join(_scopes(claims.get("scp"))) or "no scopes"
+            return no("missing_scope", f"scp has {got}, missing {self._auth.scope}; add the scope to the hook's OAuth config in Okta (auth.scope)")
+        return None
+
+    async def close(self) -> None:
+        await self.keys.close()
+
+
+def _no(reason: AuthReason, detail: str, header: dict[str, Any] | None = None, claims: dict[str, Any] | None = None) -> AuthVerdict:
+    return AuthVerdict(scheme="oauth", ok=False, reason=reason, detail=detail, token_header=header, claims=claims)
+
+
+def _signature_problem(token: str, key: jwt.PyJWK, alg: str) -> str | None:
+    kid = key.key_id or "(no kid)"
+    if key.algorithm_name != alg and key._jwk_data.get("alg"):
+        return f"the token says alg {alg} but key {kid} is for {key.algorithm_name}; the token was altered or mis-signed"
+    try:
+        jwt.decode(
+            token,
+            key.key,
+            algorithms=[alg],
+            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False, "verify_iss": False},
+        )
+    except jwt.InvalidSignatureError:
+        return f"the signature does not match key {kid}: the token was altered after signing, or signed by another key"
+    except jwt.PyJWTError as exc:
+        return f"the token cannot be checked with key {kid} ({exc}); it was altered or signed with the wrong kind of key"
+    return None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _scopes(scp: Any) -> list[str]:
+    if isinstance(scp, str):
+        return scp.split()
+    if isinstance(scp, list):
+        return [s for s in scp if isinstance(s, str)]
+    return []
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ago(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} days"
+
+
+def default_keys_uri(issuer: str) -> str:
+    """Okta's layout: {issuer}/v1/keys for custom servers, {org}/oauth2/v1/keys for the org server."""
+    return f"{issuer}/v1/keys" if "/oauth2" in issuer else f"{issuer}/oauth2/v1/keys"
+
+
+def build_verifier(
+    settings: AuthSettings,
+    *,
+    local_issuer: str | None = None,
+    http: aiohttp.ClientSession | None = None,
+    key_cache: KeySetCache | None = None,
+) -> Verifier:
+    """The verifier for settings.mode; raises ConfigError for settings that cannot work.
+
+    In oauth mode without auth.issuer, `local_issuer` (the authorization server mounted in serve) is the
+    issuer. Keys come from auth.jwks_uri when set; otherwise from {issuer}/v1/keys, and when that answers
+    404, from the jwks_uri of the issuer's discovery document. `key_cache` replaces the default cache.
+    """
+    mode = settings.mode
+    if mode == "none":
+        return NoneVerifier()
+    if mode == "basic":
+        return BasicVerifier(settings.username, settings.password)
+    if mode == "header":
+        return HeaderVerifier(settings.header, settings.secret)
+    if mode != "oauth":
+        raise ConfigError("auth.mode", f"must be none, basic, header or oauth, got {mode!r}")
+    issuer = (settings.issuer or local_issuer or "").rstrip("/")
+    if not issuer:
+        raise ConfigError("auth.issuer", "oauth mode needs an issuer: set auth.issuer, or keep authserver.mount = true so serve's own authorization server issues the tokens")
+    problem = url_problem(issuer)
+    if problem:
+        raise ConfigError("auth.issuer", problem)
+    if settings.jwks_uri and (problem := url_problem(settings.jwks_uri)):
+        raise ConfigError("auth.jwks_uri", problem)
+    if key_cache is None:
+        discovery = () if settings.jwks_uri else (
+            f"{issuer}/.well-known/oauth-authorization-server",
+            f"{issuer}/.well-known/openid-configuration",
+        )
+        key_cache = KeySetCache(settings.jwks_uri or default_keys_uri(issuer), discovery_uris=discovery, http=http)
+    return OAuthVerifier(settings, issuer, key_cache)

@@ -1,0 +1,114 @@
+"""`hookdev list` and `hookdev show`: read recorded exchanges from the store."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+from typing import Any
+
+from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
+from hookdev.config import Settings
+from hookdev.errors import HookdevError
+from hookdev.models import Exchange
+from hookdev.redact import mask_body_bytes, mask_headers
+from hookdev.render import show_report, summary_line
+from hookdev.store import Filter, Store
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "list",
+        help="list recorded exchanges, oldest first",
+        description="List recorded exchanges, oldest first.",
+        epilog="examples:\n  hookdev list --kind token\n  hookdev list --json | jq .status",
+        formatter_class=HELP_FORMAT,
+    )
+    add_config_arg(p)
+    add_store_arg(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line (the serve --json shape)")
+    p.add_argument("--kind", help="only this hook kind (token, registration, event, ...)")
+    p.add_argument("--path", help="only calls to this path")
+    p.add_argument("--rejected", action="store_true", help="only calls whose auth failed")
+    p.add_argument("--invalid", action="store_true", help="only answers Okta would not accept")
+    p.add_argument("--last", type=int, metavar="N", help="only the newest N")
+    p.set_defaults(run=run_list)
+
+    s = sub.add_parser(
+        "show",
+        help="show one exchange in full",
+        description="Show one recorded exchange: request, auth verdict, answer, validation, log.",
+        epilog="ID may be a unique prefix of at least 4 characters.",
+        formatter_class=HELP_FORMAT,
+    )
+    s.add_argument("id", metavar="ID")
+    add_config_arg(s)
+    add_store_arg(s)
+    s.add_argument("--json", action="store_true", help="the exchange as one JSON object, with headers and bodies")
+    s.add_argument("--reveal", action="store_true", help="show secrets (Authorization, passwords) unmasked")
+    s.set_defaults(run=run_show)
+
+
+def open_store(settings: Settings) -> Store:
+    path = settings.path(settings.server.store)
+    if not path.exists():
+        raise HookdevError(f"no store at {path}: nothing recorded yet (start `hookdev serve`, or pass --store)")
+    return Store(path)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    store = open_store(settings_from(args))
+    try:
+        flt = Filter(
+            kind=args.kind,
+            path=args.path,
+            auth_ok=False if args.rejected else None,
+            valid_ok=False if args.invalid else None,
+        )
+        exchanges = store.list(flt, limit=args.last, newest_first=True) if args.last else store.list(flt)
+        if args.last:
+            exchanges.reverse()
+    finally:
+        store.close()
+    for ex in exchanges:
+        print(json.dumps(ex.to_json()) if args.json else summary_line(ex))
+    if not exchanges and not args.json:
+        print("no exchanges recorded" + (" matching the filter" if any(vars(flt).values()) else ""))
+    return 0
+
+
+def detail_json(ex: Exchange, *, secret_header: str | None, reveal: bool) -> dict[str, Any]:
+    """An exchange with its request and response in full, secrets masked unless reveal."""
+    def body(raw: bytes, masked: bool) -> dict[str, Any]:
+        raw = raw if reveal or not masked else mask_body_bytes(raw)
+        try:
+            return {"text": raw.decode("utf-8")}
+        except UnicodeDecodeError:
+            return {"base64": base64.b64encode(raw).decode()}
+
+    req, resp = ex.request, ex.response
+    headers = req.headers if reveal else mask_headers(req.headers, secret_header)
+    return {
+        **ex.to_json(),
+        "request": {"method": req.method, "path": req.path, "query": req.query, "remote": req.remote,
+                    "headers": [list(h) for h in headers], "body": body(req.body, True), "truncated": req.truncated},
+        "response": {"status": resp.status, "headers": [list(h) for h in resp.headers], "body": body(resp.body, False)},
+        "log": ex.log,
+    }
+
+
+def run_show(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    store = open_store(settings)
+    try:
+        ex = store.get(args.id)
+    finally:
+        store.close()
+    if ex is None:
+        raise HookdevError(f"no exchange {args.id!r} in {settings.path(settings.server.store)} (see `hookdev list`)")
+    secret_header = settings.auth.header if settings.auth.mode == "header" else None
+    if args.json:
+        print(json.dumps(detail_json(ex, secret_header=secret_header, reveal=args.reveal)))
+    else:
+        print(show_report(ex, secret_header=secret_header, reveal=args.reveal))
+    return 0

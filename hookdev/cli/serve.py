@@ -1,0 +1,170 @@
+"""`hookdev serve`: the receiver, with the inspector or headless lines."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from typing import TextIO
+
+from hookdev import __version__
+from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
+from hookdev.config import Settings
+from hookdev.errors import ConfigError
+from hookdev.models import Exchange
+from hookdev.redact import mask_value
+from hookdev.render import summary_line
+from hookdev.session import Session
+
+EPILOG = """\
+examples:
+  hookdev serve                         the inspector on http://127.0.0.1:8080
+  hookdev serve --headless              one line per call on stdout
+  hookdev serve --headless --json       JSON lines (listening, tunnel, exchange) for scripts
+  hookdev serve --port 0 --tunnel       any free port, reachable by Okta through ngrok
+
+Every path is a hook endpoint: paste e.g. <URL>/registrationHook into the Okta Admin Console.
+The event-hook verification GET is answered automatically. Stop with Ctrl-C.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="receive Okta hooks: verify, answer, validate and record every call",
+        description="Receive Okta event and inline hooks on any path: verify auth, answer, validate, record.",
+        epilog=EPILOG,
+        formatter_class=HELP_FORMAT,
+    )
+    add_config_arg(p)
+    p.add_argument("--host", help="address to bind (default 127.0.0.1; the tunnel is the public way in)")
+    p.add_argument("--port", type=int, help="port to listen on (default 8080; 0 picks a free one)")
+    add_store_arg(p)
+    p.add_argument("--headless", action="store_true", help="no inspector: print one line per call")
+    p.add_argument("--json", action="store_true", help="with --headless: print JSON lines instead of text")
+    tunnel = p.add_mutually_exclusive_group()
+    tunnel.add_argument("--tunnel", dest="tunnel", action="store_true", default=None, help="open an ngrok tunnel")
+    tunnel.add_argument("--no-tunnel", dest="tunnel", action="store_false", help="no tunnel, even if configured")
+    p.add_argument("--auth", choices=("none", "basic", "header", "oauth"), help="auth mode (overrides [auth] mode)")
+    p.add_argument("--handler", metavar="FILE", help="answer with the Python functions in FILE")
+    p.add_argument("--forward", metavar="URL", help="relay every call to your own service at URL")
+    p.set_defaults(run=run)
+
+
+def serve_settings(args: argparse.Namespace) -> Settings:
+    return settings_from(
+        args,
+        {
+            ("server", "host"): args.host,
+            ("server", "port"): args.port,
+            ("tunnel", "enabled"): args.tunnel,
+            ("auth", "mode"): args.auth,
+            ("responses", "handler"): args.handler,
+            ("responses", "forward"): args.forward,
+        },
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = serve_settings(args)
+    if not args.headless:
+        try:
+            from hookdev.tui.app import run_inspector
+        except ImportError:
+            print("hookdev: the inspector is not available here; running headless", file=sys.stderr)
+        else:
+            return run_inspector(settings)
+    return asyncio.run(run_headless(settings, as_json=args.json))
+
+
+async def start_session(session: Session) -> None:
+    """Start a session, turning a busy port into a clear config error."""
+    try:
+        await session.start()
+    except OSError as exc:
+        await session.stop()
+        s = session.settings.server
+        raise ConfigError(
+            "server.port",
+            f"cannot listen on {s.host}:{s.port} ({exc.strerror}); is another hookdev running? "
+            "Pick another port with --port, or --port 0 for any free one",
+        ) from None
+
+
+async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.stdout) -> int:
+    session = Session(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+
+    def emit(line: str) -> None:
+        out.write(line + "\n")
+        out.flush()
+
+    def on_exchange(ex: Exchange) -> None:
+        emit(json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex))
+
+    def on_notice(level: str, message: str) -> None:
+        if as_json:
+            emit(json.dumps({"event": "notice", "level": level, "message": message}))
+        else:
+            print(f"hookdev: {level}: {message}", file=sys.stderr, flush=True)
+
+    session.subscribe(on_exchange)
+    session.on_notice(on_notice)
+    await start_session(session)
+    try:
+        if as_json:
+            emit(json.dumps({"event": "listening", "url": session.local_url}))
+            if session.public_url:
+                emit(json.dumps({"event": "tunnel", "public_url": session.public_url,
+                                 "hook_urls": session.hook_urls()}))
+        else:
+            emit(banner(session))
+        await stopping.wait()
+    finally:
+        await session.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0
+
+
+def auth_hint(settings: Settings, issuer: str) -> str:
+    """What Okta must send, in one line, with the secret masked."""
+    a = settings.auth
+    enforce = "" if a.enforce else "  (not enforced: calls are answered anyway)"
+    if a.mode == "basic":
+        import base64
+
+        value = "Basic " + base64.b64encode(f"{a.username}:{a.password}".encode()).decode()
+        return f"basic — Okta sends  Authorization: {mask_value(value)}  (user {a.username}){enforce}"
+    if a.mode == "header":
+        return f"header — Okta sends  {a.header}: {mask_value(a.secret)}{enforce}"
+    if a.mode == "oauth":
+        return f"oauth — Bearer JWT from {issuer}, aud {a.audience}{enforce}"
+    return "none — every call is accepted"
+
+
+def banner(session: Session) -> str:
+    s = session.settings
+    lines = [
+        f"hookdev {__version__} — receiving Okta hooks",
+        f"  local URL    {session.local_url}   (every path is a hook endpoint)",
+    ]
+    if session.public_url:
+        lines.append(f"  public URL   {session.public_url}")
+        lines.append(f"  paste into Okta, e.g. {session.public_url}/registrationHook")
+    elif session.tunnel_error:
+        lines.append(f"  tunnel       failed: {session.tunnel_error}")
+    else:
+        lines.append("  tunnel       off (add --tunnel so Okta can reach this laptop)")
+    lines.append(f"  auth         {auth_hint(s, session.issuer)}")
+    if s.authserver.mount:
+        lines.append(f"  OAuth server {session.local_issuer}  (token URL {session.local_issuer}/v1/token)")
+    lines.append(f"  store        {session.store_path}")
+    lines.append(f"  try          hookdev send token --to {session.local_url}/tokenHook")
+    lines.append("Ctrl-C to stop.")
+    return "\n".join(lines)

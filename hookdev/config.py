@@ -1,0 +1,310 @@
+"""Settings from hookdev.toml, HOOKDEV_* environment variables, a Glitch-style .env, and flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_type_hints
+
+from hookdev.errors import ConfigError
+
+AUTH_MODES = ("none", "basic", "header", "oauth")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    """The tunnel is the only public way in: bind loopback unless told otherwise."""
+    port: int = 8080
+    store: str = ".hookdev/hookdev.db"
+    max_body: int = 1024 * 1024
+    """Largest request body accepted, in bytes; larger ones are answered 413."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    mode: str = "basic"
+    enforce: bool = True
+    username: str = "admin"
+    password: str = field(default="supersecret", repr=False)
+    header: str = "authorization"
+    secret: str = field(default="", repr=False)
+    issuer: str = ""
+    """Empty in oauth mode: the local authorization server mounted in serve is the issuer."""
+    audience: str = "api://default"
+    client_id: str = ""
+    scope: str = ""
+    jwks_uri: str = ""
+    """Optional override of where the keys are; default {issuer}/v1/keys or discovery."""
+    algorithms: tuple[str, ...] = ("RS256",)
+    leeway: int = 120
+    token_url: str = ""
+    send_client_id: str = ""
+    """The client hookdev send/replay authenticate as; defaults to client_id, then the first authserver client."""
+    client_secret: str = field(default="", repr=False)
+    private_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsesSettings:
+    dir: str = ".hookdev/responses"
+    handler: str = ""
+    forward: str = ""
+    forward_timeout: float = 3.0
+    """Seconds to wait for the forward upstream; Okta itself waits 3 s."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    client_id: str
+    client_secret: str = field(default="", repr=False)
+    public_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthServerSettings:
+    mount: bool = True
+    """Serve the local authorization server inside `serve`, under `path`."""
+    path: str = "/oauth2/default"
+    audience: str = "api://default"
+    scopes: tuple[str, ...] = ("okta.hooks",)
+    token_lifetime: int = 3600
+    key_file: str = ".hookdev/authserver-keys.json"
+    port: int = 8081
+    """Port of `hookdev authserver` when run on its own."""
+    clients: tuple[ClientSettings, ...] = (
+        ClientSettings(client_id="okta-hooks", client_secret="hookdev-local-secret"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TunnelSettings:
+    enabled: bool = False
+    authtoken: str = field(default="", repr=False)
+    domain: str = ""
+    region: str = ""
+    ngrok_path: str = ""
+    """Path of the ngrok agent binary; hookdev never downloads one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    server: ServerSettings = ServerSettings()
+    auth: AuthSettings = AuthSettings()
+    responses: ResponsesSettings = ResponsesSettings()
+    authserver: AuthServerSettings = AuthServerSettings()
+    tunnel: TunnelSettings = TunnelSettings()
+    base_dir: Path = Path(".")
+    """Folder relative paths in the settings are resolved against (the config file's)."""
+    sources: tuple[str, ...] = ()
+    """Where the settings came from, for `--help`-style explanations."""
+
+    def path(self, value: str) -> Path:
+        """A configured path, resolved against the config's folder."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+SECTIONS: dict[str, type] = {
+    "server": ServerSettings,
+    "auth": AuthSettings,
+    "responses": ResponsesSettings,
+    "authserver": AuthServerSettings,
+    "tunnel": TunnelSettings,
+}
+
+Overrides = Mapping[tuple[str, str], Any]
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Overrides | None = None,
+) -> Settings:
+    """Merge file < environment < flags into Settings; raise ConfigError naming the key at fault."""
+    cwd = Path.cwd() if cwd is None else cwd
+    environ = os.environ if environ is None else environ
+    raw: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    sources: list[str] = []
+    base_dir = cwd
+
+    path = Path(config_file) if config_file else cwd / "hookdev.toml"
+    if config_file and not path.exists():
+        raise ConfigError(str(path), "config file not found")
+    if path.exists():
+        _merge_file(raw, path)
+        sources.append(str(path))
+        base_dir = path.resolve().parent
+
+    dotenv = base_dir / ".env"
+    if dotenv.exists():
+        _merge_dotenv(raw, dotenv)
+        sources.append(str(dotenv))
+
+    for name, value in environ.items():
+        if not name.startswith("HOOKDEV_"):
+            continue
+        section, _, key = name[len("HOOKDEV_") :].lower().partition("_")
+        if section in SECTIONS and key:
+            raw[section][key] = ("env", name, value)
+    token = environ.get("NGROK_AUTHTOKEN")
+    if token and "authtoken" not in raw["tunnel"]:
+        raw["tunnel"]["authtoken"] = ("env", "NGROK_AUTHTOKEN", token)
+
+    for (section, key), value in (overrides or {}).items():
+        if value is not None:
+            raw[section][key] = ("flag", f"--{key}", value)
+
+    built = {name: _build(name, cls, raw[name]) for name, cls in SECTIONS.items()}
+    settings = Settings(**built, base_dir=base_dir, sources=tuple(sources))
+    _check(settings)
+    return settings
+
+
+def _merge_file(raw: dict[str, dict[str, Any]], path: Path) -> None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from exc
+    for section, values in data.items():
+        if section not in SECTIONS:
+            known = ", ".join(SECTIONS)
+            raise ConfigError(section, f"unknown section in {path.name} (known: {known})")
+        if not isinstance(values, dict):
+            raise ConfigError(section, f"must be a table like [{section}]")
+        for key, value in values.items():
+            raw[section][key] = ("file", path.name, value)
+
+
+def _merge_dotenv(raw: dict[str, dict[str, Any]], path: Path) -> None:
+    """Read USER/PASSWORD (or BASIC_AUTH_USER/_PASSWORD) from the file itself, never os.environ."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    user = values.get("BASIC_AUTH_USER") or values.get("USER")
+    password = values.get("BASIC_AUTH_PASSWORD") or values.get("PASSWORD")
+    if user and "username" not in raw["auth"]:
+        raw["auth"]["username"] = ("file", path.name, user)
+    if password and "password" not in raw["auth"]:
+        raw["auth"]["password"] = ("file", path.name, password)
+    token = values.get("NGROK_AUTHTOKEN")
+    if token and "authtoken" not in raw["tunnel"]:
+        raw["tunnel"]["authtoken"] = ("file", path.name, token)
+
+
+def _build(section: str, cls: type, values: dict[str, Any]) -> Any:
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, (origin, where, value) in values.items():
+        if key not in hints:
+            known = ", ".join(f.name for f in dataclasses.fields(cls))
+            raise ConfigError(f"{section}.{key}", f"unknown key (from {where}); known keys: {known}")
+        kwargs[key] = _coerce(f"{section}.{key}", hints[key], value, origin == "env")
+    return cls(**kwargs)
+
+
+def _coerce(key: str, hint: Any, value: Any, from_env: bool) -> Any:
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if from_env and str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return str(value).lower() in ("1", "true", "yes", "on")
+        raise ConfigError(key, f"must be true or false, got {value!r}")
+    if hint is int:
+        if isinstance(value, bool):
+            raise ConfigError(key, f"must be a whole number, got {value!r}")
+        try:
+            return int(value) if (from_env or isinstance(value, int)) else _fail()
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"must be a whole number, got {value!r}") from None
+    if hint is float:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value) if (from_env or isinstance(value, (int, float))) else _fail()
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"must be a number, got {value!r}") from None
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(key, f"must be a string, got {value!r}")
+        return value
+    if hint == tuple[str, ...]:
+        if from_env and isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ConfigError(key, f"must be a list of strings, got {value!r}")
+    if get_args(hint) and get_args(hint)[0] is ClientSettings:
+        return _clients(key, value)
+    raise ConfigError(key, "cannot be set this way")
+
+
+def _fail() -> Any:
+    raise ValueError
+
+
+def _clients(key: str, value: Any) -> tuple[ClientSettings, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(key, "must be a list of [[authserver.clients]] tables")
+    clients = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("client_id"), str):
+            raise ConfigError(where, "needs a client_id string")
+        unknown = set(item) - {"client_id", "client_secret", "public_key"}
+        if unknown:
+            raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown key (known: client_id, client_secret, public_key)")
+        if not item.get("client_secret") and not item.get("public_key"):
+            raise ConfigError(where, "needs client_secret or public_key")
+        clients.append(
+            ClientSettings(
+                client_id=item["client_id"],
+                client_secret=str(item.get("client_secret", "")),
+                public_key=str(item.get("public_key", "")),
+            )
+        )
+    return tuple(clients)
+
+
+def _check(s: Settings) -> None:
+    if s.auth.mode not in AUTH_MODES:
+        raise ConfigError("auth.mode", f"must be one of {', '.join(AUTH_MODES)}, got {s.auth.mode!r}")
+    if not 0 <= s.server.port <= 65535:
+        raise ConfigError("server.port", f"must be between 0 and 65535, got {s.server.port}")
+    if s.server.max_body < 1024:
+        raise ConfigError("server.max_body", f"must be at least 1024 bytes, got {s.server.max_body}")
+    if s.auth.mode == "header" and not s.auth.secret:
+        raise ConfigError("auth.secret", "header mode needs the secret value Okta sends in the header")
+    if s.auth.mode == "header" and not s.auth.header:
+        raise ConfigError("auth.header", "header mode needs the header name")
+    if s.auth.mode == "basic" and not (s.auth.username and s.auth.password):
+        raise ConfigError("auth.username", "basic mode needs a username and a password")
+    bad_algs = [a for a in s.auth.algorithms if not a.startswith(("RS", "PS", "ES", "EdDSA"))]
+    if bad_algs or not s.auth.algorithms:
+        raise ConfigError("auth.algorithms", f"only asymmetric algorithms are allowed (RS256, PS256, ES256...), got {list(s.auth.algorithms)}")
+    if s.auth.leeway < 0:
+        raise ConfigError("auth.leeway", "must not be negative")
+    if s.responses.handler and s.responses.forward:
+        raise ConfigError("responses.forward", "set either responses.handler or responses.forward, not both")
+    if s.responses.forward and not s.responses.forward.startswith(("http://", "https://")):
+        raise ConfigError("responses.forward", f"must be an http:// or https:// URL, got {s.responses.forward!r}")
+    if s.responses.forward_timeout <= 0:
+        raise ConfigError("responses.forward_timeout", "must be more than 0 seconds")
+    if not s.authserver.path.startswith("/"):
+        raise ConfigError("authserver.path", "must start with /")
+    if not 60 <= s.authserver.token_lifetime <= 86400:
+        raise ConfigError("authserver.token_lifetime", "must be between 60 and 86400 seconds")

@@ -1,0 +1,41 @@
+"""The errors a user can act on; expected negatives (bad tokens, invalid answers) are values, not these."""
+
+from __future__ import annotations
+
+
+class HookdevError(Exception):
+    """Root of hookdev's errors; str() is a message fit to show the user."""
+
+
+class ConfigError(HookdevError):
+    """A setting is missing or wrong; names the key and the problem."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class StoreError(HookdevError):
+    """The exchange store cannot be opened, read or written."""
+
+
+class TunnelError(HookdevError):
+    """The ngrok tunnel could not start or died; carries the advice to fix it."""
+
+    def __init__(self, message: str, *, code: str | None = None, fix: str = "") -> None:
+        super().__init__(message + (f" — {fix}" if fix else ""))
+        self.code = code
+        self.fix = fix
+
+
+class JwksError(HookdevError):
+    """The issuer's key set could not be fetched or read."""
+
+
+class SendError(HookdevError):
+    """Sending a call as Okta failed before any answer came back."""
+
+
+class ResponseTemplateError(HookdevError):
+    """An answer template on disk is not usable."""

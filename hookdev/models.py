@@ -1,0 +1,330 @@
+"""Frozen records of one hook call: request, answer, auth verdict, validation, exchange."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+Kind = Literal[
+    "event_verification",
+    "event",
+    "registration",
+    "token",
+    "saml",
+    "telephony",
+    "password_import",
+    "user_import",
+    "unknown",
+]
+KINDS: tuple[Kind, ...] = (
+    "event_verification",
+    "event",
+    "registration",
+    "token",
+    "saml",
+    "telephony",
+    "password_import",
+    "user_import",
+    "unknown",
+)
+INLINE_KINDS: tuple[Kind, ...] = (
+    "registration",
+    "token",
+    "saml",
+    "telephony",
+    "password_import",
+    "user_import",
+)
+
+AuthScheme = Literal["none", "basic", "header", "oauth"]
+AuthReason = Literal[
+    "missing",
+    "malformed",
+    "bad_credentials",
+    "expired",
+    "not_yet_valid",
+    "bad_signature",
+    "alg_not_allowed",
+    "wrong_issuer",
+    "wrong_audience",
+    "wrong_client",
+    "missing_scope",
+    "unknown_kid",
+    "jwks_unavailable",
+]
+
+Headers = tuple[tuple[str, str], ...]
+
+
+def header_value(headers: Headers, name: str) -> str | None:
+    """First value of a header, matched case-insensitively."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSnapshot:
+    """What arrived: read once, size-limited, never mutated."""
+
+    method: str
+    path: str
+    """The URL path, without the query string."""
+    query: str = ""
+    headers: Headers = ()
+    body: bytes = b""
+    remote: str = ""
+    truncated: bool = False
+    """True when the body went over the size limit and only its start was kept."""
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError when it is not JSON or is nested too deeply."""
+        try:
+            return json.loads(self.body)
+        except RecursionError:
+            raise ValueError("the JSON body is nested too deeply to parse") from None
+
+    @property
+    def text(self) -> str:
+        return _text(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSnapshot:
+    """What went back to the caller."""
+
+    status: int
+    headers: Headers = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
+
+    @property
+    def text(self) -> str:
+        return _text(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthVerdict:
+    """Whether a call carried the credential hookdev expects, and why not."""
+
+    scheme: AuthScheme
+    ok: bool
+    reason: AuthReason | None = None
+    detail: str = ""
+    """A sentence saying what to fix; non-empty whenever ok is false."""
+    token_header: dict[str, Any] | None = None
+    """For oauth: the decoded JWT header, when it could be decoded."""
+    claims: dict[str, Any] | None = None
+    """For oauth: the decoded (possibly unverified) claims, when they could be decoded."""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "scheme": self.scheme,
+            "ok": self.ok,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+        if self.token_header is not None:
+            out["token_header"] = self.token_header
+        if self.claims is not None:
+            out["claims"] = self.claims
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuthVerdict:
+        return cls(
+            scheme=data.get("scheme", "none"),
+            ok=bool(data.get("ok", True)),
+            reason=data.get("reason"),
+            detail=data.get("detail") or "",
+            token_header=data.get("token_header"),
+            claims=data.get("claims"),
+        )
+
+
+NO_AUTH = AuthVerdict(scheme="none", ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason Okta would not accept an answer as intended."""
+
+    path: str
+    """JSON path of the offending value, e.g. ``$.commands[0].value[1].op``."""
+    message: str
+    consequence: str = ""
+    """What Okta would do, e.g. "the token is issued unmodified"."""
+
+    def __str__(self) -> str:
+        tail = f" ({self.consequence})" if self.consequence else ""
+        return f"{self.path}: {self.message}{tail}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "consequence": self.consequence}
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How an answer's latency compares with Okta's 3 s budget."""
+
+    duration_ms: float
+    budget_ms: float = 3000.0
+    grade: Literal["ok", "slow", "timeout"] = "ok"
+    """ok: well inside the budget; slow: past 80 % of it; timeout: Okta gave up."""
+    consequence: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "duration_ms": self.duration_ms,
+            "budget_ms": self.budget_ms,
+            "grade": self.grade,
+            "consequence": self.consequence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """Whether Okta would accept an answer for its kind, and in time."""
+
+    ok: bool = True
+    problems: tuple[Problem, ...] = ()
+    timing: Timing | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ok": self.ok, "problems": [p.to_json() for p in self.problems]}
+        if self.timing is not None:
+            out["timing"] = self.timing.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Validation:
+        timing = data.get("timing")
+        return cls(
+            ok=bool(data.get("ok", True)),
+            problems=tuple(
+                Problem(p.get("path", "$"), p.get("message", ""), p.get("consequence", ""))
+                if isinstance(p, dict)
+                else Problem("$", str(p))
+                for p in data.get("problems", [])
+            ),
+            timing=Timing(**timing) if isinstance(timing, dict) else None,
+        )
+
+
+VALID = Validation()
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
+
+
+def new_id(now: float | None = None) -> str:
+    """A 13-character id that sorts by creation time: 9 chars of milliseconds, 4 random."""
+    ms = int((time.time() if now is None else now) * 1000)
+    stamp = ""
+    for _ in range(9):
+        stamp = _ALPHABET[ms & 31] + stamp
+        ms >>= 5
+    rand = int.from_bytes(os.urandom(3), "big")
+    tail = ""
+    for _ in range(4):
+        tail += _ALPHABET[rand & 31]
+        rand >>= 5
+    return stamp + tail
+
+
+def iso_time(epoch: float) -> str:
+    """ISO 8601 in UTC with milliseconds and a Z."""
+    dt = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One call and its answer, as recorded. Replays are new exchanges pointing at the original."""
+
+    id: str
+    time: float
+    """When the request arrived, seconds since the epoch."""
+    kind: Kind
+    request: RequestSnapshot
+    response: ResponseSnapshot
+    auth: AuthVerdict = NO_AUTH
+    validation: Validation = VALID
+    duration_ms: float = 0.0
+    replay_of: str | None = None
+    source: str = "template"
+    """Where the answer came from: verification, template, handler, forward, breakpoint, error, auth."""
+    log: str = ""
+    """Output the user's handler printed or logged while answering, or a traceback."""
+    error: str | None = None
+    """A short description when hookdev itself could not answer as asked (bad body, handler crash...)."""
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    def to_json(self) -> dict[str, Any]:
+        """The exchange object of interface.md (without the "event" key)."""
+        return {
+            "id": self.id,
+            "time": iso_time(self.time),
+            "method": self.request.method,
+            "path": self.request.path,
+            "kind": self.kind,
+            "auth": self.auth.to_json(),
+            "status": self.response.status,
+            "duration_ms": round(self.duration_ms, 3),
+            "validation": self.validation.to_json(),
+            "replay_of": self.replay_of,
+            "source": self.source,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HookCall:
+    """A call handed to a responder: the request, its kind and parsed body, and Okta's deadline."""
+
+    kind: Kind
+    request: RequestSnapshot
+    body: Any = None
+    """The parsed JSON body (None for the verification GET)."""
+    deadline: float = 0.0
+    """time.monotonic() value at which Okta stops waiting (arrival + 3 s)."""
+
+
+JSON_HEADERS: Headers = (("Content-Type", "application/json"),)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a responder decided to send back, and what it printed while deciding."""
+
+    status: int
+    body: bytes = b""
+    headers: Headers = JSON_HEADERS
+    source: str = "template"
+    log: str = ""
+    error: str | None = None
+
+    @classmethod
+    def json(cls, status: int, payload: Any, **kwargs: Any) -> Answer:
+        """An answer with a JSON body, or no body at all when payload is None."""
+        if payload is None:
+            return cls(status=status, body=b"", headers=(), **kwargs)
+        return cls(status=status, body=json.dumps(payload).encode(), **kwargs)

@@ -1,0 +1,286 @@
+"""The aiohttp receiver: every path is a hook endpoint; each call is snapshotted, checked, answered and stored."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from hookdev.models import (
+    NO_AUTH,
+    Answer,
+    AuthVerdict,
+    Exchange,
+    HookCall,
+    Kind,
+    RequestSnapshot,
+    ResponseSnapshot,
+    Validation,
+    new_id,
+)
+from hookdev.okta.kinds import CHALLENGE_HEADER, classify, classify_body
+from hookdev.store import Store
+
+log = logging.getLogger(__name__)
+
+OKTA_BUDGET_S = 3.0
+KEPT_OF_OVERSIZED = 64 * 1024
+"""How much of a body over the limit is kept in the store, so the user can see what it was."""
+REPLAY_HEADER = "X-Hookdev-Replay-Of"
+
+
+class Verifier(Protocol):
+    async def verify(self, request: RequestSnapshot) -> AuthVerdict: ...
+
+
+class Responder(Protocol):
+    async def respond(self, call: HookCall) -> Answer: ...
+
+
+Validator = Callable[[Kind, ResponseSnapshot, Any, float], Validation]
+
+
+@dataclass(slots=True)
+class Receiver:
+    """What the receiver needs; the session fills it in and may swap parts (e.g. the responder) at run time."""
+
+    store: Store
+    responder: Responder
+    verifier: Verifier | None = None
+    validator: Validator | None = None
+    enforce: bool = True
+    max_body: int = 1024 * 1024
+    auth_scheme: str = "none"
+    extra_routes: list[Callable[[web.Application], None]] = field(default_factory=list)
+
+
+RECEIVER = web.AppKey("receiver", Receiver)
+
+
+class _Refused(Exception):
+    """A request hookdev answers with an error before any responder sees it."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.payload = {"error": message, **extra}
+
+
+def create_app(receiver: Receiver) -> web.Application:
+    """The receiver app: extra routes (the local authorization server) first, then every path as a hook."""
+    app = web.Application(client_max_size=receiver.max_body + 1)
+    app[RECEIVER] = receiver
+    for add_routes in receiver.extra_routes:
+        add_routes(app)
+    app.router.add_route("*", "/{tail:.*}", handle_hook)
+    return app
+
+
+async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapshot, bool]:
+    """Read the request once; (snapshot, too_large). An oversized body keeps only its first bytes."""
+    declared = request.content_length
+    too_large = declared is not None and declared > limit
+    # With a declared size over the limit, read only the start worth keeping, then stop.
+    budget = KEPT_OF_OVERSIZED if too_large else limit + 1
+    chunks: list[bytes] = []
+    size = 0
+    if request.can_read_body:
+        while size < budget:
+            chunk = await request.content.read(min(64 * 1024, budget - size))
+            if not chunk:
+                break
+            size += len(chunk)
+            chunks.append(chunk)
+        too_large = too_large or size > limit
+    body = b"".join(chunks)
+    if too_large:
+        body = body[:KEPT_OF_OVERSIZED]
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    snapshot = RequestSnapshot(
+        method=request.method,
+        path=request.path,
+        query=request.query_string,
+        headers=tuple(request.headers.items()),
+        body=body,
+        remote=str(peer[0]) if peer else "",
+        truncated=too_large,
+    )
+    return snapshot, too_large
+
+
+def parse_body(snapshot: RequestSnapshot) -> Any:
+    """The JSON body of a hook call, or _Refused(400) saying what is wrong with it."""
+    if not snapshot.body.strip():
+        raise _Refused(400, "empty body: Okta always sends a JSON object; send one with Content-Type: application/json")
+    try:
+        return json.loads(snapshot.body)
+    except RecursionError:
+        raise _Refused(400, "the JSON body is nested too deeply to read") from None
+    except UnicodeDecodeError as exc:
+        raise _Refused(400, f"the body is not valid UTF-8 (byte {exc.start}); Okta sends UTF-8 JSON") from None
+    except ValueError as exc:
+        raise _Refused(400, f"the body is not valid JSON: {exc}") from None
+
+
+async def handle_hook(request: web.Request) -> web.StreamResponse:
+    """One hook call, from snapshot to stored exchange; the answer leaves only once it is recorded."""
+    receiver = request.app[RECEIVER]
+    started = time.monotonic()
+    arrived = time.time()
+    snapshot, too_large = await read_snapshot(request, receiver.max_body)
+    kind: Kind = "unknown"
+    verdict = NO_AUTH
+    body: Any = None
+    try:
+        if too_large:
+            raise _Refused(413, f"the body is larger than the limit of {receiver.max_body} bytes (server.max_body)")
+        if snapshot.method not in ("GET", "POST"):
+            raise _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
+        if snapshot.method == "GET":
+            kind = classify(snapshot, body={})
+            if kind != "event_verification":
+                raise _Refused(
+                    400,
+                    "a GET is only sent by Okta to verify an event hook, with an X-Okta-Verification-Challenge "
+                    "header; this one has none. Hook calls are POSTs with a JSON body.",
+                )
+        else:
+            body = parse_body(snapshot)
+            kind = classify_body(body)
+        verdict = await _verify(receiver, snapshot)
+        if not verdict.ok and receiver.enforce:
+            answer = _unauthorized(verdict)
+        elif kind == "event_verification":
+            challenge = snapshot.header(CHALLENGE_HEADER) or ""
+            answer = Answer.json(200, {"verification": challenge}, source="verification")
+        else:
+            call = HookCall(kind=kind, request=snapshot, body=body, deadline=started + OKTA_BUDGET_S)
+            answer = await _respond(receiver, call)
+    except _Refused as refused:
+        answer = Answer.json(refused.status, refused.payload, source="error", error=str(refused))
+    duration_ms = (time.monotonic() - started) * 1000
+    response = ResponseSnapshot(status=answer.status, headers=answer.headers, body=answer.body)
+    validation = _validate(receiver, kind, response, snapshot, body, duration_ms)
+    exchange = Exchange(
+        id=new_id(arrived),
+        time=arrived,
+        kind=kind,
+        request=snapshot,
+        response=response,
+        auth=verdict,
+        validation=validation,
+        duration_ms=duration_ms,
+        replay_of=snapshot.header(REPLAY_HEADER),
+        source=answer.source,
+        log=answer.log,
+        error=answer.error,
+    )
+    await receiver.store.add(exchange)
+    out = web.Response(status=answer.status, body=answer.body, headers=dict(answer.headers))
+    out.headers["X-Hookdev-Exchange"] = exchange.id
+    if answer.status in (405,):
+        out.headers["Allow"] = "GET, POST"
+    return out
+
+
+async def _verify(receiver: Receiver, snapshot: RequestSnapshot) -> AuthVerdict:
+    if receiver.verifier is None:
+        return NO_AUTH
+    try:
+        return await receiver.verifier.verify(snapshot)
+    except Exception as exc:  # a verifier bug must not take the receiver down
+        log.exception("auth verifier failed")
+        return AuthVerdict(scheme=receiver.auth_scheme, ok=False, reason="malformed", detail=f"verifier error: {exc}")  # type: ignore[arg-type]
+
+
+def _unauthorized(verdict: AuthVerdict) -> Answer:
+    challenge = {"basic": 'Basic realm="hookdev"', "oauth": 'Bearer realm="hookdev"'}.get(verdict.scheme)
+    payload = {"error": "unauthorized", "reason": verdict.reason, "detail": verdict.detail}
+    answer = Answer.json(401, payload, source="auth", error=f"auth refused: {verdict.reason}")
+    if challenge:
+        answer = Answer(
+            status=401,
+            body=answer.body,
+            headers=(*answer.headers, ("WWW-Authenticate", challenge)),
+            source="auth",
+            error=answer.error,
+        )
+    return answer
+
+
+async def _respond(receiver: Receiver, call: HookCall) -> Answer:
+    try:
+        return await receiver.responder.respond(call)
+    except Exception as exc:  # the responder decides most failures itself; this is the last net
+        log.exception("responder failed")
+        return Answer.json(
+            500,
+            {"error": f"hookdev could not answer: {type(exc).__name__}: {exc}"},
+            source="error",
+            log=traceback.format_exc(),
+            error=f"{type(exc).__name__}: {exc}",
+        )
+
+
+def _validate(
+    receiver: Receiver,
+    kind: Kind,
+    response: ResponseSnapshot,
+    snapshot: RequestSnapshot,
+    body: Any,
+    duration_ms: float,
+) -> Validation:
+    if receiver.validator is None or kind == "unknown":
+        return Validation()
+    context = snapshot.header(CHALLENGE_HEADER) if kind == "event_verification" else body
+    try:
+        return receiver.validator(kind, response, context, duration_ms)
+    except Exception:
+        log.exception("validator failed")
+        return Validation()
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket first, so the real port is known before the app is built (port 0 works)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+class HookServer:
+    """The receiver app on a socket, with start()/stop() for the inspector's loop or asyncio.run."""
+
+    def __init__(self, app: web.Application, sock: socket.socket) -> None:
+        self.app = app
+        self.sock = sock
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        await self._runner.setup()
+        await web.SockSite(self._runner, self.sock).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+

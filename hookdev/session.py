@@ -1,0 +1,197 @@
+"""The composition root: builds and owns the store, receiver, verifier, responder, authserver and tunnel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from hookdev.config import Settings
+from hookdev.errors import HookdevError, TunnelError
+from hookdev.models import Exchange
+from hookdev.server import HookServer, Receiver, bind_socket, create_app
+from hookdev.store import Store
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_PATHS = ("/registrationHook", "/tokenHook", "/samlHook", "/telephonyHook", "/passwordImport",
+                 "/userImport", "/userDeactivated")
+
+
+@dataclass(slots=True)
+class Counters:
+    """Running totals shown in the inspector's header and the headless summary."""
+
+    calls: int = 0
+    rejected: int = 0
+    invalid: int = 0
+    errors: int = 0
+
+    def count(self, exchange: Exchange) -> None:
+        self.calls += 1
+        self.rejected += not exchange.auth.ok
+        self.invalid += not exchange.validation.ok
+        self.errors += exchange.status >= 500
+
+
+def runtime_file(store_path: Path) -> Path:
+    """Where a running serve records its URL beside the store, for `hookdev replay`."""
+    return store_path.with_name(store_path.name + ".serve.json")
+
+
+@dataclass
+class Session:
+    """One running hookdev: start() brings everything up on the current loop, stop() takes it down."""
+
+    settings: Settings
+    tunnel: Any = None
+    """A hookdev.tunnel.Tunnel; None builds one from settings when the tunnel is enabled."""
+    store: Store | None = None
+    counters: Counters = field(default_factory=Counters)
+    local_url: str = ""
+    public_url: str | None = None
+    tunnel_error: str | None = None
+    receiver: Receiver | None = None
+    server: HookServer | None = None
+    verifier: Any = None
+    keys: Any = None
+    _listeners: list[Callable[[Exchange], None]] = field(default_factory=list)
+    _notices: list[Callable[[str, str], None]] = field(default_factory=list)
+
+    @property
+    def store_path(self) -> Path:
+        return self.settings.path(self.settings.server.store)
+
+    @property
+    def issuer(self) -> str:
+        """The issuer whose tokens are accepted in oauth mode."""
+        return self.settings.auth.issuer or self.local_issuer
+
+    @property
+    def local_issuer(self) -> str:
+        return self.local_url + self.settings.authserver.path
+
+    def hook_urls(self, paths: tuple[str, ...] = EXAMPLE_PATHS) -> list[str]:
+        base = self.public_url or self.local_url
+        return [base + p for p in paths]
+
+    def subscribe(self, listener: Callable[[Exchange], None]) -> None:
+        """listener(exchange) after each exchange is recorded, on the event loop."""
+        self._listeners.append(listener)
+
+    def on_notice(self, listener: Callable[[str, str], None]) -> None:
+        """listener(level, message) for things the user should see: tunnel died, store full..."""
+        self._notices.append(listener)
+
+    def notify(self, level: str, message: str) -> None:
+        for listener in list(self._notices):
+            listener(level, message)
+
+    async def start(self) -> None:
+        s = self.settings
+        if self.store is None:
+            self.store = await asyncio.to_thread(Store, self.store_path)
+        self.store.start()
+        self.store.subscribe(self._recorded)
+        sock = bind_socket(s.server.host, s.server.port)
+        host = s.server.host if ":" not in s.server.host else f"[{s.server.host}]"
+        self.local_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{sock.getsockname()[1]}"
+        self.receiver = await self._build_receiver()
+        self.server = HookServer(create_app(self.receiver), sock)
+        await self.server.start()
+        await asyncio.to_thread(self._write_runtime)
+        if s.tunnel.enabled or self.tunnel is not None:
+            await self._start_tunnel()
+
+    async def _build_receiver(self) -> Receiver:
+        from hookdev.auth.verifiers import build_verifier
+        from hookdev.okta.validate import validate
+        from hookdev.responders import build_responder
+
+        s = self.settings
+        extra: list[Callable[[web.Application], None]] = []
+        if s.authserver.mount:
+            from hookdev.auth.authserver import create_authserver_app
+            from hookdev.auth.keys import KeyStore
+
+            self.keys = await asyncio.to_thread(KeyStore.load, s.path(s.authserver.key_file))
+            sub = create_authserver_app(s.authserver, self.keys, base_dir=s.base_dir)
+            extra.append(lambda app: app.add_subapp(s.authserver.path, sub))
+        self.verifier = build_verifier(s.auth, local_issuer=self.local_issuer if s.authserver.mount else None)
+        responder = await build_responder(s, notify=self.notify)
+        return Receiver(
+            store=self.store,  # type: ignore[arg-type]
+            responder=responder,
+            verifier=self.verifier,
+            validator=validate,
+            enforce=s.auth.enforce,
+            max_body=s.server.max_body,
+            auth_scheme=s.auth.mode,
+            extra_routes=extra,
+        )
+
+    async def _start_tunnel(self) -> None:
+        from hookdev.tunnel import NgrokTunnel
+
+        if self.tunnel is None:
+            self.tunnel = NgrokTunnel(self.settings.tunnel, self.store_path.parent)
+        self.tunnel.on_event(lambda event: self.notify(event.kind, event.message))
+        try:
+            self.public_url = await self.tunnel.start(self.server.port)  # type: ignore[union-attr]
+        except TunnelError as exc:
+            self.tunnel_error = str(exc)
+            self.notify("error", f"tunnel: {exc} (the local receiver keeps running at {self.local_url})")
+            return
+        await asyncio.to_thread(self._write_runtime)
+        if self.settings.auth.mode == "none":
+            self.notify(
+                "warning",
+                f"the public URL {self.public_url} accepts calls from anyone: auth mode is 'none'. "
+                "Set [auth] mode = basic, header or oauth.",
+            )
+
+    def _recorded(self, exchange: Exchange) -> None:
+        self.counters.count(exchange)
+        for listener in list(self._listeners):
+            try:
+                listener(exchange)
+            except Exception:
+                log.exception("exchange listener failed")
+
+    def _write_runtime(self) -> None:
+        path = runtime_file(self.store_path)
+        data = {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid()}
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+    async def stop(self) -> None:
+        """Stop taking calls, close the tunnel, flush the store; safe to call twice."""
+        if self.tunnel is not None:
+            try:
+                await self.tunnel.stop()
+            except HookdevError as exc:
+                log.warning("tunnel stop: %s", exc)
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+        if self.verifier is not None and hasattr(self.verifier, "close"):
+            await self.verifier.close()
+            self.verifier = None
+        if self.receiver is not None and hasattr(self.receiver.responder, "close"):
+            await self.receiver.responder.close()
+        if self.store is not None:
+            path = runtime_file(self.store_path)
+            store, self.store = self.store, None
+            await asyncio.to_thread(store.close)
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("pid") == os.getpid():
+                    path.unlink()
+            except (OSError, ValueError):
+                pass

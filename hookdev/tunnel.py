@@ -1,0 +1,405 @@
+"""The public way in: the Tunnel interface, NgrokTunnel over pyngrok (never downloading an agent), NoTunnel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pyngrok import aio as ngrok_aio
+from pyngrok import conf, installer
+from pyngrok import process as ngrok_process
+from pyngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokHTTPError
+from pyngrok.log import NgrokLog
+
+from hookdev.config import TunnelSettings
+from hookdev.errors import TunnelError
+
+logger = logging.getLogger(__name__)
+
+CONFIG_NAME = "ngrok.yml"
+INSTALL_HINT = (
+    "install the ngrok agent from https://ngrok.com/download or your package manager "
+    "(it must be on PATH), or set [tunnel] ngrok_path = \"/path/to/ngrok\" in hookdev.toml"
+)
+AUTHTOKEN_HINT = (
+    "copy your authtoken from https://dashboard.ngrok.com/get-started/your-authtoken and set "
+    "NGROK_AUTHTOKEN (environment or .env) or [tunnel] authtoken in hookdev.toml"
+)
+_DOMAIN_HINT = (
+    "reserve the domain at https://dashboard.ngrok.com/domains (a free account gets one static domain), "
+    "or clear [tunnel] domain to get a random URL"
+)
+_UPDATE_HINT = "update the agent with `ngrok update`, or reinstall it from https://ngrok.com/download"
+
+# ERR_NGROK_<code> -> (what went wrong, what to do). Codes not listed get a link to ngrok's page.
+_ADVICE: dict[str, tuple[str, str]] = {
+    "105": ("ngrok rejected the authtoken: it is not a valid token", AUTHTOKEN_HINT),
+    "107": ("ngrok rejected the authtoken: it was revoked or reset", AUTHTOKEN_HINT),
+    "108": (
+        "your ngrok account already runs as many agent sessions as its plan allows",
+        "stop the other ngrok agent (another hookdev, `ngrok http`, ...); see https://dashboard.ngrok.com/agents",
+    ),
+    "120": ("this ngrok agent is too old for the ngrok service", _UPDATE_HINT),
+    "121": ("this ngrok agent is too old for the ngrok service", _UPDATE_HINT),
+    "313": ("ngrok refused the configured domain: custom subdomains need a paid plan", _DOMAIN_HINT),
+    "314": ("ngrok refused the configured domain: this subdomain is not allowed", _DOMAIN_HINT),
+    "315": ("ngrok refused the configured domain: custom domains need a paid plan", _DOMAIN_HINT),
+    "319": ("the configured domain is not reserved on this ngrok account", _DOMAIN_HINT),
+    "334": (
+        "the configured domain is already online through another ngrok agent",
+        "stop the other agent that serves it (wait a few seconds after a crash), or use another domain",
+    ),
+    "4018": ("ngrok needs a verified account and its authtoken", AUTHTOKEN_HINT),
+    "8012": (
+        "ngrok reached this machine but could not connect to hookdev's local port",
+        "check that hookdev is still listening on the port the tunnel points to",
+    ),
+}
+_CODE = re.compile(r"ERR_NGROK_(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class TunnelEvent:
+    """Something the agent did on its own: "started", "died", "restarted", "error" or "warning"."""
+
+    kind: str
+    message: str
+
+
+class Tunnel(Protocol):
+    public_url: str | None
+
+    async def start(self, local_port: int) -> str: ...
+
+    async def stop(self) -> None: ...
+
+    def on_event(self, callback: Callable[[TunnelEvent], None]) -> None: ...
+
+
+class NoTunnel:
+    """Local-only mode: no public URL, nothing to start or stop."""
+
+    public_url: str | None = None
+
+    async def start(self, local_port: int) -> str:
+        return ""
+
+    async def stop(self) -> None:
+        return None
+
+    def on_event(self, callback: Callable[[TunnelEvent], None]) -> None:
+        return None
+
+
+def hook_urls(public_url: str, paths: Iterable[str]) -> list[str]:
+    """The full URLs to paste into the Okta Admin Console, one per hook path, in order, without repeats."""
+    if not public_url:
+        return []
+    base = public_url.rstrip("/")
+    urls = [f"{base}/{path.lstrip('/')}" for path in paths]
+    return list(dict.fromkeys(urls))
+
+
+def find_agent(settings: TunnelSettings) -> str:
+    """The ngrok binary to run: [tunnel] ngrok_path, PYNGROK_NGROK_PATH, PATH, then pyngrok's default place."""
+    for source, value in (("[tunnel] ngrok_path", settings.ngrok_path),
+                          ("PYNGROK_NGROK_PATH", os.environ.get("PYNGROK_NGROK_PATH", ""))):
+        if value.strip():
+            return _checked_agent(value.strip(), source)
+    found = shutil.which("ngrok")
+    if found:
+        return found
+    default = Path(installer.get_default_ngrok_dir()) / installer.get_ngrok_bin()
+    if default.is_file() and os.access(default, os.X_OK):
+        return str(default)
+    raise TunnelError(f"no ngrok agent found on PATH or at {default}", fix=INSTALL_HINT)
+
+
+def _checked_agent(value: str, source: str) -> str:
+    # A bare name ("ngrok3") is looked up on PATH; anything with a slash is a path.
+    path = shutil.which(value) if os.sep not in value else str(Path(value).expanduser())
+    if path and Path(path).is_file() and os.access(path, os.X_OK):
+        return path
+    raise TunnelError(f"{source} is {value!r}, which is not an executable file", fix=INSTALL_HINT)
+
+
+def write_agent_config(path: Path, authtoken: str) -> None:
+    """Write the agent's own v3 config, readable by the user only, atomically."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # JSON strings are valid YAML double-quoted scalars, so any token is written safely without a YAML library.
+    text = (
+        "# Written by hookdev for its ngrok agent; it holds the authtoken, so keep it private.\n"
+        'version: "3"\n'
+        "agent:\n"
+        f"  authtoken: {json.dumps(authtoken)}\n"
+        "  inspect_db_size: -1\n"  # ngrok's own request inspection off: hookdev records every call itself
+        "  update_check: false\n"
+    )
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if hasattr(os, "fchmod"):  # an existing file keeps its mode through O_CREAT; make it private again
+            os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def explain(exc: BaseException, secret: str = "") -> TunnelError:
+    """Turn a pyngrok/agent failure into one line with the fix; the authtoken never appears in it."""
+    texts = [str(exc), str(getattr(exc, "ngrok_error", "") or ""), str(getattr(exc, "body", "") or "")]
+    texts += [log.line for log in getattr(exc, "ngrok_logs", None) or [] if log.lvl in ("ERROR", "CRITICAL")]
+    text = _mask("\n".join(t for t in texts if t), secret)
+    match = _CODE.search(text)
+    if match and match.group(1) in _ADVICE:
+        what, fix = _ADVICE[match.group(1)]
+        return TunnelError(f"{what} (ERR_NGROK_{match.group(1)})", code=match.group(1), fix=fix)
+    if match:
+        code = match.group(1)
+        return TunnelError(f"ngrok failed with ERR_NGROK_{code}: {_first_line(text)}", code=code,
+                           fix=f"see https://ngrok.com/docs/errors/err_ngrok_{code}")
+    if isinstance(exc, PyngrokNgrokError) and not isinstance(exc, PyngrokNgrokHTTPError):
+        return TunnelError(f"the ngrok agent did not start: {_first_line(text)}",
+                           fix="check that the binary is the ngrok agent v3 (`ngrok version`) and try again")
+    return TunnelError(f"ngrok failed: {_first_line(text)}", fix="try again; the local receiver keeps running")
+
+
+def describe_log(log: NgrokLog, secret: str = "") -> str:
+    """One agent log line as a sentence, with advice when it names an ngrok error code."""
+    detail = log.err if log.err and log.err != "nil" else log.msg or log.line
+    text = _mask(str(detail).replace("\\n", " "), secret).strip()
+    match = _CODE.search(log.line)
+    if match and match.group(1) in _ADVICE:
+        what, fix = _ADVICE[match.group(1)]
+        return f"ngrok: {what} (ERR_NGROK_{match.group(1)}) — {fix}"
+    return f"ngrok: {text}"
+
+
+def _mask(text: str, secret: str) -> str:
+    return text.replace(secret, "****") if secret else text
+
+
+def _first_line(text: str) -> str:
+    line = next((part.strip() for part in re.split(r"\n|\\n", text) if part.strip()), "no details")
+    return line[:300]
+
+
+class NgrokTunnel:
+    """One HTTPS endpoint to a local port through the ngrok agent, watched and restarted when it dies."""
+
+    def __init__(self, settings: TunnelSettings, state_dir: Path, *, restart_delay: float = 1.0,
+                 max_restarts: int = 3, poll_interval: float = 0.2, startup_timeout: int = 15,
+                 launch_timeout: float | None = None) -> None:
+        self.public_url: str | None = None
+        self._settings = settings
+        self._config_path = Path(state_dir) / CONFIG_NAME
+        self._restart_delay = restart_delay
+        self._max_restarts = max_restarts
+        self._poll_interval = poll_interval
+        self._startup_timeout = startup_timeout
+        # pyngrok checks its startup timeout only between agent output lines, so a silent binary would hang it.
+        self._launch_timeout = launch_timeout if launch_timeout is not None else startup_timeout + 5
+        self._callbacks: list[Callable[[TunnelEvent], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pyngrok: conf.PyngrokConfig | None = None
+        self._agent: ngrok_process.NgrokProcess | None = None
+        self._port = 0
+        self._live = False  # forward agent log lines as events only while the tunnel is up
+        self._stopping = False
+        self._watch_task: asyncio.Task[None] | None = None
+        self._launch_task: asyncio.Task[str] | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return self._config_path
+
+    @property
+    def agent_pid(self) -> int | None:
+        return self._agent.proc.pid if self._agent is not None else None
+
+    def on_event(self, callback: Callable[[TunnelEvent], None]) -> None:
+        self._callbacks.append(callback)
+
+    async def start(self, local_port: int) -> str:
+        if self.public_url is not None:
+            return self.public_url
+        if self._watch_task is not None and not self._watch_task.done():
+            raise TunnelError("the ngrok tunnel is restarting", fix="wait for its restarted event, or stop it first")
+        self._loop = asyncio.get_running_loop()
+        token = self._settings.authtoken.strip()
+        if not token:
+            raise TunnelError("no ngrok authtoken is configured", fix=AUTHTOKEN_HINT)
+        binary = find_agent(self._settings)
+        await asyncio.to_thread(write_agent_config, self._config_path, token)
+        self._pyngrok = self._pyngrok_config(binary)
+        self._port, self._stopping = local_port, False
+        url = await self._launch_guarded()
+        self._watch_task = asyncio.create_task(self._watch(), name="hookdev-ngrok-watch")
+        self._emit("started", f"ngrok tunnel {url} -> http://127.0.0.1:{local_port}")
+        return url
+
+    async def stop(self) -> None:
+        self._stopping, self._live = True, False
+        task, self._watch_task = self._watch_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        launch = self._launch_task
+        if launch is not None and not launch.done():
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await launch  # a restart in a thread must finish before its process can be killed
+        if self.public_url and self._pyngrok is not None and self._alive():
+            with contextlib.suppress(PyngrokError, OSError):
+                await ngrok_aio.disconnect(self.public_url, self._pyngrok)
+        self.public_url = None
+        await self._kill()
+
+    def _pyngrok_config(self, binary: str) -> conf.PyngrokConfig:
+        config = conf.PyngrokConfig(
+            ngrok_path=binary, config_path=str(self._config_path), auth_token=None,
+            region=self._settings.region or None, log_event_callback=self._on_agent_log,
+            startup_timeout=self._startup_timeout, config_version="3", ngrok_version="3",
+            # Its own session, so a Ctrl-C in the terminal reaches hookdev, which then stops the agent in order.
+            start_new_session=True,
+        )
+        # PyngrokConfig falls back to NGROK_AUTHTOKEN / NGROK_API_KEY from the environment and pyngrok then puts
+        # the token on the agent's command line, visible to every user; the token lives in the config file instead.
+        config.auth_token = None
+        config.api_key = None
+        return config
+
+    def _endpoint_options(self) -> dict[str, object]:
+        options: dict[str, object] = {"inspect": False}
+        domain = self._settings.domain.strip().rstrip("/")
+        if domain:
+            options["url"] = domain if "://" in domain else f"https://{domain}"
+        return options
+
+    async def _launch_guarded(self) -> str:
+        # The launch runs in threads that cancellation cannot stop: let it finish, then clean up after it.
+        self._launch_task = launch = asyncio.ensure_future(self._launch())
+        try:
+            return await asyncio.wait_for(asyncio.shield(launch), self._launch_timeout)
+        except BaseException as exc:
+            if not launch.done():
+                self._kill_starting_agent()
+            with contextlib.suppress(BaseException):
+                await launch
+            await self._kill()
+            if isinstance(exc, TimeoutError):
+                raise TunnelError(f"the ngrok agent did not come up within {self._launch_timeout:g} s",
+                                  fix="run the configured binary with `version` to check it is the ngrok agent v3"
+                                  ) from None
+            raise
+
+    def _kill_starting_agent(self) -> None:
+        # pyngrok holds its process lock for the whole startup, so its kill() would wait for the very thing stuck;
+        # killing the child directly ends the startup thread's blocking read.
+        assert self._pyngrok is not None
+        starting = ngrok_process._current_processes.get(self._pyngrok.ngrok_path)
+        if starting is not None and starting.proc.poll() is None:
+            starting.proc.kill()
+
+    async def _launch(self) -> str:
+        assert self._pyngrok is not None
+        try:
+            self._agent = await asyncio.to_thread(ngrok_process.get_process, self._pyngrok)
+            tunnel = await ngrok_aio.connect(f"http://127.0.0.1:{self._port}", name=f"hookdev-{self._port}",
+                                             pyngrok_config=self._pyngrok, **self._endpoint_options())
+        except PyngrokError as exc:
+            # `from None`: the agent echoes a rejected authtoken in its error, which a chained traceback would print.
+            raise explain(exc, self._settings.authtoken) from None
+        except OSError as exc:
+            raise TunnelError(f"could not run the ngrok agent at {self._pyngrok.ngrok_path}: {exc}",
+                              fix=INSTALL_HINT) from None
+        if not tunnel.public_url:
+            raise TunnelError("ngrok answered without a public URL", fix="update the agent with `ngrok update`")
+        self.public_url, self._live = tunnel.public_url, True
+        return tunnel.public_url
+
+    async def _kill(self) -> None:
+        agent, self._agent = self._agent, None
+        proc = agent.proc if agent is not None else None
+        if proc is not None and proc.poll() is None:
+            # A polite stop lets the agent close its session, so a reserved domain is free again at once.
+            proc.terminate()
+            try:
+                await asyncio.to_thread(proc.wait, 3)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._pyngrok is not None:
+            await ngrok_aio.kill(self._pyngrok)  # kills what is left and clears pyngrok's process cache
+
+    def _alive(self) -> bool:
+        return self._agent is not None and self._agent.proc.poll() is None
+
+    async def _watch(self) -> None:
+        delay = self._restart_delay
+        for attempt in range(self._max_restarts + 1):
+            while self._alive():
+                await asyncio.sleep(self._poll_interval)
+            if self._stopping:
+                return
+            old_url = self.public_url
+            self._report_death(restarting=attempt < self._max_restarts)
+            if attempt == self._max_restarts:
+                self._emit("error", f"ngrok died {attempt + 1} times; not restarting it again — check the agent's "
+                                    "messages above, then restart hookdev; the local receiver keeps running")
+                return
+            await asyncio.sleep(delay)
+            delay *= 2
+            await self._kill()
+            try:
+                url = await self._launch_guarded()
+            except TunnelError as exc:
+                self._emit("error", f"ngrok could not be restarted: {exc}; the local receiver keeps running")
+                return
+            note = "" if url == old_url else " (a new URL: paste the new hook URLs into Okta)"
+            self._emit("restarted", f"ngrok restarted: {url}{note}")
+
+    def _report_death(self, *, restarting: bool) -> None:
+        agent = self._agent
+        code = agent.proc.returncode if agent is not None else None
+        self._live = False
+        logs = list(agent.logs) if agent is not None else []
+        errors = [log for log in logs if log.lvl in ("ERROR", "CRITICAL")]
+        reason = f"; last error: {describe_log(errors[-1], self._settings.authtoken)}" if errors else ""
+        then = "trying to restart it" if restarting else "not restarting it again"
+        self._emit("died", f"the ngrok agent exited (code {code}){reason}; {then}, the local receiver keeps running")
+        self.public_url = None
+
+    def _on_agent_log(self, log: NgrokLog) -> None:
+        # Runs on pyngrok's monitor thread.
+        if not self._live or self._stopping:
+            return
+        if log.lvl in ("ERROR", "CRITICAL"):
+            self._emit("error", describe_log(log, self._settings.authtoken))
+        elif log.lvl == "WARNING":
+            self._emit("warning", describe_log(log, self._settings.authtoken))
+
+    def _emit(self, kind: str, message: str) -> None:
+        event = TunnelEvent(kind, _mask(message, self._settings.authtoken))
+        loop = self._loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening any more
+            loop.call_soon_threadsafe(self._dispatch, event)
+
+    def _dispatch(self, event: TunnelEvent) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("a tunnel event callback failed on %s", event.kind)

@@ -1,0 +1,58 @@
+"""The headless core and its import rules (architecture.md), checked by parsing every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "hookdev"
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def modules() -> dict[str, set[str]]:
+    return {str(p.relative_to(PACKAGE)): imports_of(p) for p in PACKAGE.rglob("*.py")}
+
+
+def uses(imported: set[str], top: str) -> bool:
+    return any(name == top or name.startswith(top + ".") for name in imported)
+
+
+def test_core_never_imports_textual():
+    offenders = [m for m, imp in modules().items() if not m.startswith(("tui/", "cli/")) and uses(imp, "textual")]
+    assert offenders == []
+
+
+def test_tui_stays_away_from_network_and_server_internals():
+    banned = ("aiohttp", "pyngrok", "jwt", "hookdev.server", "hookdev.tunnel")
+    offenders = [(m, b) for m, imp in modules().items() if m.startswith("tui/") for b in banned if uses(imp, b)]
+    assert offenders == []
+
+
+def test_pyngrok_only_in_tunnel():
+    assert [m for m, imp in modules().items() if uses(imp, "pyngrok") and m != "tunnel.py"] == []
+
+
+def test_jwt_only_in_auth_and_sender():
+    assert [m for m, imp in modules().items() if uses(imp, "jwt") and not m.startswith("auth/") and m != "sender.py"] == []
+
+
+def test_nothing_imports_cli():
+    offenders = [m for m, imp in modules().items() if not m.startswith("cli/") and m != "__main__.py"
+                 and uses(imp, "hookdev.cli")]
+    assert offenders == []
+
+
+def test_the_rules_see_real_imports():
+    # Guard against a parser that finds nothing: these imports are known to exist.
+    found = modules()
+    assert uses(found["server.py"], "aiohttp")
+    assert uses(found["cli/__init__.py"], "hookdev.errors")
