@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -94,6 +95,29 @@ class Session:
         for listener in list(self._notices):
             listener(level, message)
 
+    def install_breakpoints(self) -> Any:
+        """Wrap the responder in a hookdev.breakpoints.BreakpointResponder (idempotent) and return it."""
+        from hookdev.breakpoints import BreakpointResponder
+
+        if self.receiver is None:
+            raise RuntimeError("start the session before installing breakpoints")
+        if not isinstance(self.receiver.responder, BreakpointResponder):
+            self.receiver.responder = BreakpointResponder(self.receiver.responder)
+        return self.receiver.responder
+
+    @property
+    def templates(self) -> Any:
+        """The editable answers (a TemplateBook), or None when a handler or a forward answers."""
+        return getattr(self.receiver.responder, "templates", None) if self.receiver is not None else None
+
+    async def replay(self, exchange_id: str, *, to: str | None = None, edited_body: bytes | None = None) -> Any:
+        """Send a recorded call again (to this receiver unless `to`); the copy lands as a new exchange."""
+        from hookdev.replay import replay
+
+        if self.store is None:
+            raise RuntimeError("start the session before replaying")
+        return await replay(self.store, exchange_id, self.settings, to=to or self.local_url, edited_body=edited_body)
+
     async def start(self) -> None:
         s = self.settings
         if self.store is None:
@@ -122,7 +146,9 @@ class Session:
             from hookdev.auth.keys import KeyStore
 
             self.keys = await asyncio.to_thread(KeyStore.load, s.path(s.authserver.key_file))
-            sub = create_authserver_app(s.authserver, self.keys, base_dir=s.base_dir)
+            # The issuer is pinned to the local URL, as Okta pins its own: tokens fetched through the tunnel
+            # carry the same iss the verifier expects.
+            sub = create_authserver_app(s.authserver, self.keys, issuer=self.local_issuer, base_dir=s.base_dir)
             extra.append(lambda app: app.add_subapp(s.authserver.path, sub))
         self.verifier = build_verifier(s.auth, local_issuer=self.local_issuer if s.authserver.mount else None)
         responder = await build_responder(s, notify=self.notify)
@@ -141,7 +167,10 @@ class Session:
         from hookdev.tunnel import NgrokTunnel
 
         if self.tunnel is None:
-            self.tunnel = NgrokTunnel(self.settings.tunnel, self.store_path.parent)
+            tunnel = self.settings.tunnel
+            if tunnel.ngrok_path:
+                tunnel = dataclasses.replace(tunnel, ngrok_path=str(self.settings.path(tunnel.ngrok_path)))
+            self.tunnel = NgrokTunnel(tunnel, self.store_path.parent)
         self.tunnel.on_event(lambda event: self.notify(event.kind, event.message))
         try:
             self.public_url = await self.tunnel.start(self.server.port)  # type: ignore[union-attr]

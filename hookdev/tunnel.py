@@ -271,7 +271,8 @@ class NgrokTunnel:
             ngrok_path=binary, config_path=str(self._config_path), auth_token=None,
             region=self._settings.region or None, log_event_callback=self._on_agent_log,
             startup_timeout=self._startup_timeout, config_version="3", ngrok_version="3",
-            # Its own session, so a Ctrl-C in the terminal reaches hookdev, which then stops the agent in order.
+            # Its own session: a Ctrl-C in the terminal goes to hookdev alone, which then stops the agent in order
+            # (otherwise the agent dies first and the watcher reports a crash during a normal shutdown).
             start_new_session=True,
         )
         # PyngrokConfig falls back to NGROK_AUTHTOKEN / NGROK_API_KEY from the environment and pyngrok then puts

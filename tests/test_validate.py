@@ -342,6 +342,7 @@ RULES: list[tuple[str, str, int, Any, Any, str, str]] = [
     ("token-no-path", "token", 200, token_ops({"op": "add", "value": 1}), None, "$.commands[0].value[0].path", "must be a string"),
     ("token-bad-root", "token", 200, token_ops({"op": "add", "path": "/scopes/a", "value": 1}), None, "$.commands[0].value[0].path", "must be /claims/<name>"),
     ("token-empty-claim", "token", 200, token_ops({"op": "add", "path": "/claims/", "value": 1}), None, "$.commands[0].value[0].path", "must be /claims/<name>"),
+    ("token-empty-claim-step", "token", 200, token_ops({"op": "add", "path": "/claims//a", "value": 1}), None, "$.commands[0].value[0].path", "must be /claims/<name>"),
     ("token-other-token-path", "token", 200, token_ops({"op": "replace", "path": "/token/lifetime", "value": 600}), None, "$.commands[0].value[0].path", "only /token/lifetime/expiration"),
     ("lifetime-add", "token", 200, token_ops({"op": "add", "path": "/token/lifetime/expiration", "value": 600}), None, "$.commands[0].value[0].op", "only takes op replace"),
     ("lifetime-too-short", "token", 200, token_ops({"op": "replace", "path": "/token/lifetime/expiration", "value": 299}), None, "$.commands[0].value[0].value", "from 300 to 86400"),

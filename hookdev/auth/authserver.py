@@ -109,10 +109,11 @@ def _load_public_keys(value: str, base_dir: Path, client_id: str) -> tuple[Any, 
 
 
 def issuer_of(request: web.Request, suffix: str) -> str:
-    """The issuer URL as the caller sees it: forwarded scheme, Host, and the prefix this app is mounted at."""
-    fixed = request.app[STATE].issuer
-    if fixed:
-        return fixed
+    """The fixed issuer, else the one the caller sees: forwarded scheme, Host, and the mount prefix."""
+    return request.app[STATE].issuer or seen_issuer(request, suffix)
+
+
+def seen_issuer(request: web.Request, suffix: str) -> str:
     proto = (request.headers.get("X-Forwarded-Proto") or request.scheme).split(",")[0].strip()
     host = (request.headers.get("X-Forwarded-Host") or request.host).split(",")[0].strip()
     path = request.rel_url.path
@@ -153,14 +154,15 @@ async def _token(request: web.Request) -> web.Response:
     state = request.app[STATE]
     try:
         form = await request.post()
-        token_url = issuer_of(request, "/v1/token") + "/v1/token"
+        # An assertion's aud is the token URL the client used (maybe through a tunnel) or the issuer's own.
+        token_urls = list(dict.fromkeys(u + "/v1/token" for u in (issuer_of(request, "/v1/token"), seen_issuer(request, "/v1/token"))))
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         grant = fields.get("grant_type")
         if not grant:
             raise OAuthError("invalid_request", "grant_type is missing; send grant_type=client_credentials")
         if grant != "client_credentials":
             raise OAuthError("unsupported_grant_type", f"grant_type {grant[:60]} is not supported; this server issues client_credentials tokens")
-        client = _authenticate(state, request, fields, token_url)
+        client = _authenticate(state, request, fields, token_urls)
         scopes = _granted_scopes(state.settings, fields.get("scope", ""))
     except OAuthError as exc:
         return _error(exc)
@@ -203,7 +205,7 @@ def _invalid_client(description: str) -> OAuthError:
     return OAuthError("invalid_client", description, status=401)
 
 
-def _authenticate(state: _State, request: web.Request, fields: dict[str, str], token_url: str) -> Client:
+def _authenticate(state: _State, request: web.Request, fields: dict[str, str], token_urls: list[str]) -> Client:
     basic = request.headers.get("Authorization", "")
     used = [
         name
@@ -223,7 +225,7 @@ def _authenticate(state: _State, request: web.Request, fields: dict[str, str], t
         return _check_secret(state, client_id, secret)
     if used[0] == "client_secret_post":
         return _check_secret(state, fields.get("client_id", ""), fields["client_secret"])
-    return _check_assertion(state, fields, token_url)
+    return _check_assertion(state, fields, token_urls)
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:
@@ -251,7 +253,7 @@ def _check_secret(state: _State, client_id: str, secret: str) -> Client:
     return client
 
 
-def _check_assertion(state: _State, fields: dict[str, str], token_url: str) -> Client:
+def _check_assertion(state: _State, fields: dict[str, str], token_urls: list[str]) -> Client:
     if fields.get("client_assertion_type") != ASSERTION_TYPE:
         raise _invalid_client(f"client_assertion_type must be {ASSERTION_TYPE}")
     assertion = fields["client_assertion"]
@@ -264,7 +266,7 @@ def _check_assertion(state: _State, fields: dict[str, str], token_url: str) -> C
     client = state.clients.get(client_id)
     if client is None or not client.public_keys:
         raise _invalid_client(f"client {client_id[:80]!r} has no registered public_key for private_key_jwt")
-    claims = _verify_assertion(assertion, header, client, token_url)
+    claims = _verify_assertion(assertion, header, client, token_urls)
     now = time.time()
     for jti, exp in list(state.used_jti.items()):
         if exp + ASSERTION_LEEWAY < now:
@@ -276,7 +278,7 @@ def _check_assertion(state: _State, fields: dict[str, str], token_url: str) -> C
     return client
 
 
-def _verify_assertion(assertion: str, header: dict[str, Any], client: Client, token_url: str) -> dict[str, Any]:
+def _verify_assertion(assertion: str, header: dict[str, Any], client: Client, token_urls: list[str]) -> dict[str, Any]:
     candidates = [
         k for k in client.public_keys if not isinstance(k, jwt.PyJWK) or not header.get("kid") or k.key_id in (None, header.get("kid"))
     ]
@@ -287,7 +289,7 @@ def _verify_assertion(assertion: str, header: dict[str, Any], client: Client, to
                 assertion,
                 key.key if isinstance(key, jwt.PyJWK) else key,
                 algorithms=ASSERTION_ALGS,
-                audience=token_url,
+                audience=token_urls,
                 issuer=client.client_id,
                 leeway=ASSERTION_LEEWAY,
                 options={"require": ["exp", "iss", "sub", "aud", "jti"]},
@@ -296,7 +298,7 @@ def _verify_assertion(assertion: str, header: dict[str, Any], client: Client, to
             last = "the client_assertion signature does not match the client's registered public key"
             continue
         except jwt.InvalidAudienceError:
-            raise _invalid_client(f"client_assertion aud must be the token endpoint {token_url}") from None
+            raise _invalid_client(f"client_assertion aud must be the token endpoint {token_urls[-1]}") from None
         except jwt.PyJWTError as exc:
             raise _invalid_client(f"client_assertion rejected: {exc}") from None
         if claims.get("sub") != client.client_id:

@@ -63,7 +63,7 @@ class BasicVerifier:
                     "the Authorization value is base64(username:password) without the 'Basic ' prefix; "
                     "in Okta's authentication secret write 'Basic ' before it",
                 )
-            return self._no("malformed", f"Authorization uses the {_scheme_name(scheme)} scheme; expected Basic")
+            return self._no("malformed", f"Authorization uses {_scheme_name(scheme)} scheme; expected Basic")
         decoded = _decodes_as_basic(encoded.strip())
         if decoded is None:
             return self._no("malformed", "the Basic credential is not base64 of 'username:password'; re-encode it")
@@ -75,7 +75,8 @@ class BasicVerifier:
         which = "password" if user_ok else "username" if password_ok else "username and password"
         return self._no(
             "bad_credentials",
-            f"the {which} in the Basic credential do not match auth.username / auth.password "
+            f"the {which} in the Basic credential {'do' if ' and ' in which else 'does'} "
+            "not match auth.username / auth.password "
             "(or USER / PASSWORD in .env); make Okta's secret and hookdev's settings agree",
         )
 
@@ -93,7 +94,8 @@ def _decodes_as_basic(text: str) -> tuple[str, str] | None:
 
 
 def _scheme_name(scheme: str) -> str:
-    return scheme[:20] if scheme.isalnum() else "an unknown"
+    """'the Bearer' for a recognisable scheme word; never echoes arbitrary header text."""
+    return f"the {scheme[:20]}" if scheme.isalnum() else "an unrecognised"
 
 
 class HeaderVerifier:
@@ -149,7 +151,7 @@ class OAuthVerifier:
         if scheme.lower() != "bearer" or not token:
             return _no(
                 "malformed",
-                f"Authorization uses the {_scheme_name(scheme)} scheme; auth.mode is oauth, which expects "
+                f"Authorization uses {_scheme_name(scheme)} scheme; auth.mode is oauth, which expects "
                 "'Bearer <JWT>' (or change auth.mode to match what Okta sends)",
             )
         try:

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import signal
-import sys
 import time
 from datetime import datetime, timezone
 
@@ -16,6 +15,7 @@ from hookdev.auth.authserver import create_authserver_app
 from hookdev.auth.keys import KeyStore
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, settings_from
 from hookdev.config import Settings
+from hookdev.errors import ConfigError
 
 DESCRIPTION = """\
 Run the local OAuth 2.0 authorization server on its own (it is also mounted inside `hookdev serve`
@@ -69,31 +69,28 @@ async def _serve(settings: Settings, host: str, port: int, as_json: bool) -> int
     root = web.Application()
     root.add_subapp(settings.authserver.path, create_authserver_app(settings.authserver, keys, base_dir=settings.base_dir))
     runner = web.AppRunner(root, handle_signals=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Handlers go in before the listening line: a script may signal as soon as it has read that line.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise ConfigError("authserver.port", f"cannot listen on {host}:{port} ({exc.strerror}); pick another with --port, or --port 0 for a free one") from exc
         bound = runner.addresses[0][1]
         shown = f"[{host}]" if ":" in host else host
         url = f"http://{'127.0.0.1' if host == '0.0.0.0' else shown}:{bound}"
         issuer = url + settings.authserver.path
         print(json.dumps({"event": "listening", "url": url, "issuer": issuer}) if as_json else _banner(settings, issuer), flush=True)
-        await _wait_for_signal()
-    finally:
-        await runner.cleanup()
-    return 0
-
-
-async def _wait_for_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
         await stop.wait()
     finally:
+        await runner.cleanup()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    return 0
 
 
 def _banner(settings: Settings, issuer: str) -> str:

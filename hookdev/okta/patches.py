@@ -100,7 +100,7 @@ def _check_token_op(
                 f"{here}.path", f"only {LIFETIME_PATH} can be changed under /token, not {target!r}", fails
             )
         ]
-    if not target.startswith("/claims/") or target == "/claims/":
+    if not target.startswith("/claims/") or target.startswith("/claims//") or target == "/claims/":
         return problems + [
             Problem(
                 f"{here}.path", f"path must be /claims/<name>[/...] or {LIFETIME_PATH}, not {target!r}", fails

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from authkit import KeyServer, RsaKey
+from tests.auth.authkit import KeyServer, RsaKey
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from authkit import (
+from tests.auth.authkit import (
     AUDIENCE,
     CLIENT_ID,
     SCOPE,

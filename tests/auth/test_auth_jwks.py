@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from authkit import FakeClock, KeyServer
+from tests.auth.authkit import FakeClock, KeyServer
 
 from hookdev.auth.jwks import KeySetCache, ttl_from_cache_control
 

@@ -1,0 +1,95 @@
+"""`hookdev export`: recorded exchanges as HAR 1.2, curl lines or payload files, secrets masked by default."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
+from hookdev.cli.listing import open_store
+from hookdev.errors import HookdevError
+from hookdev.export import payload_filename, to_curl, to_har, to_payload
+from hookdev.models import Exchange
+
+EPILOG = """\
+No ID exports every exchange. Secrets (Authorization values, the configured secret header,
+password-import passwords, client secrets) are masked unless --unredacted.
+
+examples:
+  hookdev export --format har -o hooks.har          open it in the browser's devtools (Network tab)
+  hookdev export 0k3x9a7b --format curl
+  hookdev export --format payload -o payloads/      one file per exchange, for `hookdev send`
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write recorded exchanges as HAR, curl lines or payload files",
+        description="Export recorded exchanges as HAR 1.2, curl command lines, or payload files `send` takes.",
+        epilog=EPILOG,
+        formatter_class=HELP_FORMAT,
+    )
+    p.add_argument("ids", metavar="ID", nargs="*", help="exchange ids or unique prefixes (default: all)")
+    p.add_argument("--format", required=True, choices=("har", "curl", "payload"))
+    add_config_arg(p)
+    add_store_arg(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (a folder for payload)")
+    p.add_argument("--unredacted", action="store_true", help="keep secrets as recorded")
+    p.set_defaults(run=run)
+
+
+def _select(store, ids: list[str], where: Path) -> list[Exchange]:  # type: ignore[no-untyped-def]
+    if not ids:
+        return store.list()
+    found = []
+    for ident in ids:
+        ex = store.get(ident)
+        if ex is None:
+            raise HookdevError(f"no exchange {ident!r} in {where} (see `hookdev list`)")
+        found.append(ex)
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    store = open_store(settings)
+    try:
+        exchanges = _select(store, args.ids, store.path)
+    finally:
+        store.close()
+    redact = not args.unredacted
+    secret_header = settings.auth.header if settings.auth.mode == "header" else None
+    if args.format == "payload" and args.output and (Path(args.output).is_dir() or args.output.endswith("/")):
+        return _payload_dir(exchanges, Path(args.output), redact)
+    if args.format == "har":
+        text = json.dumps(to_har(exchanges, redact=redact, secret_header=secret_header), indent=2)
+    elif args.format == "curl":
+        # The URL each call arrived at (its Host header), so the lines work against the same receiver.
+        lines = [to_curl(ex, redact=redact, secret_header=secret_header, base_url="") for ex in exchanges]
+        text = "\n".join(lines)
+    else:
+        payloads = [to_payload(ex, redact=redact) for ex in exchanges]
+        text = json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2)
+    _write(text, args.output)
+    return 0
+
+
+def _payload_dir(exchanges: list[Exchange], folder: Path, redact: bool) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    for ex in exchanges:
+        (folder / payload_filename(ex)).write_text(json.dumps(to_payload(ex, redact=redact), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(exchanges)} payload file(s) to {folder}", file=sys.stderr)
+    return 0
+
+
+def _write(text: str, output: str | None) -> None:
+    if not output:
+        print(text)
+        return
+    try:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise HookdevError(f"cannot write {output}: {exc.strerror}") from None

@@ -1,0 +1,100 @@
+"""`hookdev init KIND`: scaffold hookdev.toml, .env and a working hooks.py for one of Okta's hook guides."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from hookdev.cli.common import HELP_FORMAT
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    title: str
+    scaffold: str
+    """File under hookdev/scaffolds/ that becomes hooks.py."""
+    path: str
+    """The hook path the guide uses."""
+    sample: str
+    """The sample payload to send to try it."""
+
+
+GUIDES: dict[str, Guide] = {
+    "registration": Guide("registration inline hook", "registration.py", "/registrationHook", "registration-ssr"),
+    "progressive": Guide(
+        "registration inline hook (progressive profile)", "progressive.py", "/registrationHookPP",
+        "registration-progressive",
+    ),
+    "token": Guide("token inline hook", "token.py", "/tokenHook", "token"),
+    "saml": Guide("SAML assertion inline hook", "saml.py", "/samlHook", "saml"),
+    "telephony": Guide("telephony inline hook", "telephony.py", "/telephonyHook", "telephony-sms"),
+    "password-import": Guide("password import inline hook", "password_import.py", "/passwordImport", "password-import"),
+    "user-import": Guide("user import inline hook", "user_import.py", "/userImport", "user-import-match"),
+    "event": Guide("event hook (deactivated users)", "event.py", "/userDeactivated", "event"),
+}
+
+EPILOG = """\
+examples:
+  hookdev init registration             allow only example.com sign-ups
+  hookdev init token --dir token-demo   add a claim to tokens, in a new folder
+
+Writes hookdev.toml (Basic auth admin/supersecret, [responses] handler = "hooks.py"), .env and hooks.py.
+Existing files are never overwritten unless --force is given.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "init",
+        help="scaffold hookdev.toml, .env and a working hooks.py for one of Okta's hook guides",
+        description="Start a hook project like the Glitch samples of Okta's guides, on your laptop.",
+        epilog=EPILOG,
+        formatter_class=HELP_FORMAT,
+    )
+    p.add_argument("kind", choices=tuple(GUIDES), metavar="KIND", help=f"one of: {', '.join(GUIDES)}")
+    p.add_argument("--dir", default=".", metavar="D", help="folder to write into (created if missing; default .)")
+    p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.set_defaults(run=run)
+
+
+def scaffold_text(name: str) -> str:
+    return resources.files("hookdev").joinpath("scaffolds", name).read_text(encoding="utf-8")
+
+
+def planned_files(kind: str) -> dict[str, str]:
+    """File name -> content that `init KIND` writes."""
+    guide = GUIDES[kind]
+    return {
+        "hookdev.toml": scaffold_text("hookdev.toml").replace("{title}", guide.title).replace("{kind}", kind),
+        ".env": scaffold_text("env"),
+        "hooks.py": scaffold_text(guide.scaffold),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = Path(args.dir)
+    files = planned_files(args.kind)
+    existing = [name for name in files if (folder / name).exists()]
+    if existing and not args.force:
+        names = ", ".join(str(folder / name) for name in existing)
+        print(f"hookdev init: {names} already exist(s); nothing written. "
+              "Use --force to overwrite, or --dir to pick another folder.", file=sys.stderr)
+        return 1
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        print(f"created {folder / name}" + (" (overwritten)" if name in existing else ""))
+    guide = GUIDES[args.kind]
+    cd = f"  cd {folder}\n" if folder.resolve() != Path.cwd().resolve() else ""
+    print(
+        f"\nnext:\n{cd}"
+        "  hookdev serve                  # answers with hooks.py and reloads it when you save\n"
+        f"  hookdev send {guide.sample} --to http://127.0.0.1:8080{guide.path}   # in another terminal\n"
+        "  hookdev serve --tunnel         # for a real Okta org (needs an ngrok authtoken)\n"
+        f"then point the {guide.title} at <URL>{guide.path} with authentication field \"authorization\" "
+        "and secret \"Basic YWRtaW46c3VwZXJzZWNyZXQ=\"."
+    )
+    return 0

@@ -1,0 +1,58 @@
+"""`hookdev replay`: send a recorded call again, with fresh auth, so it lands as a new exchange."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
+from hookdev.cli.listing import open_store
+from hookdev.cli.send import report
+from hookdev.errors import HookdevError
+from hookdev.replay import replay
+
+EPILOG = """\
+Without --to the call goes to the `hookdev serve` running on the same store, and is recorded there
+as a new exchange whose replay_of is ID. The captured credential is never re-sent: the configured
+Basic credentials, header secret or a freshly fetched OAuth token are used instead.
+
+examples:
+  hookdev replay 0k3x9a7b
+  hookdev replay 0k3x9a7b --to https://my.app/hooks/token --body edited.json
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="send a recorded call again, as Okta would (fresh auth)",
+        description="Re-send a recorded call through the same machinery as `send`.",
+        epilog=EPILOG,
+        formatter_class=HELP_FORMAT,
+    )
+    p.add_argument("id", metavar="ID", help="exchange id or a unique prefix (see `hookdev list`)")
+    add_config_arg(p)
+    add_store_arg(p)
+    p.add_argument("--to", metavar="URL", help="send here instead of the running serve (a bare origin keeps the path)")
+    p.add_argument("--body", metavar="FILE", help="send this body instead of the recorded one")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    body = None
+    if args.body:
+        try:
+            body = Path(args.body).read_bytes()
+        except OSError as exc:
+            raise HookdevError(f"cannot read --body {args.body}: {exc.strerror}") from None
+    store = open_store(settings)
+    try:
+        result = asyncio.run(replay(store, args.id, settings, to=args.to, edited_body=body))
+    finally:
+        store.close()
+    print(json.dumps(result.to_json()) if args.json else report(result, f"exchange {args.id}"))
+    return 0 if result.accepted else 1

@@ -1,0 +1,105 @@
+"""`hookdev send`: make a hook call as Okta would and say what Okta would do with the answer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from http import HTTPStatus
+from pathlib import Path
+
+from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
+from hookdev.errors import ConfigError
+from hookdev.payloads import apply_sets, load, verification
+from hookdev.sender import SendResult, send
+
+EPILOG = """\
+PAYLOAD is a JSON file, a sample name (token, registration-ssr, event, ... from sample_payloads/),
+or the id of a recorded exchange (a unique prefix works).
+
+examples:
+  hookdev send token --to http://127.0.0.1:8080/tokenHook
+  hookdev send sample_payloads/registration-ssr.json --to https://my.app/hooks/reg \\
+      --set data.userProfile.email=ann@example.com
+  hookdev send --verify-event-hook --to http://127.0.0.1:8080/userCreated
+
+exit codes: 0 Okta would accept the answer, 1 it would not (or no answer in time), 2 usage or config error.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "send",
+        help="act as Okta: send a hook call with Okta's headers, auth, timeout and retries",
+        description="Send a hook call as Okta would: same headers, auth, 3 s timeout and retry rule; "
+        "then validate the answer and say what Okta would do.",
+        epilog=EPILOG,
+        formatter_class=HELP_FORMAT,
+    )
+    p.add_argument("payload", metavar="PAYLOAD", nargs="?", help="a JSON file, a sample name, or a stored exchange id")
+    p.add_argument("--to", required=True, metavar="URL", help="the hook endpoint to call")
+    add_config_arg(p)
+    add_store_arg(p)
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="K=V",
+                   help="edit a field first: dotted path, list indexes as numbers, JSON value or plain string")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--verify-event-hook", action="store_true",
+                   help="send the one-time event hook verification GET with a random challenge and check the echo")
+    p.add_argument("--timeout", type=float, default=3.0, metavar="S", help="seconds to wait for each attempt (Okta: 3)")
+    p.add_argument("--no-retry", action="store_true", help="make one attempt even where Okta would retry")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.timeout <= 0:
+        raise ConfigError("--timeout", "must be more than 0 seconds")
+    if args.verify_event_hook:
+        if args.payload:
+            raise ConfigError("--verify-event-hook", "takes no PAYLOAD: the verification GET has no body")
+        payload = verification()
+    elif not args.payload:
+        raise ConfigError("PAYLOAD", "give a file, a sample name (e.g. token) or an exchange id, or --verify-event-hook")
+    else:
+        payload = load(args.payload, store_path=settings.path(settings.server.store), cwd=Path.cwd())
+    payload = apply_sets(payload, args.sets)
+    result = asyncio.run(send(payload, args.to, settings, timeout=args.timeout, retry=not args.no_retry))
+    print(json.dumps(result.to_json()) if args.json else report(result, payload.source))
+    return 0 if result.accepted else 1
+
+
+def pretty(body: bytes) -> str:
+    if not body.strip():
+        return "(empty body)"
+    try:
+        return json.dumps(json.loads(body), indent=2)
+    except (ValueError, RecursionError):
+        return body.decode("utf-8", errors="replace")
+
+
+def report(result: SendResult, source: str) -> str:
+    """The text a person reads: what was sent, what came back, the problems, and Okta's verdict."""
+    lines = [f"{result.method} {result.url}  ({result.kind}, {source}, auth {result.auth})"]
+    if result.replay_of:
+        lines.append(f"replay of {result.replay_of}")
+    if result.token_note:
+        lines.append(f"auth: {result.token_note}")
+    tries = f", {result.attempts} attempts" if result.attempts > 1 else ""
+    if result.response is not None:
+        try:
+            phrase = HTTPStatus(result.response.status).phrase
+        except ValueError:
+            phrase = ""
+        recorded = f"  recorded as {result.exchange_id}" if result.exchange_id else ""
+        lines.append(f"<- {result.response.status} {phrase} in {result.duration_ms:.1f} ms{tries}{recorded}")
+        lines.append(pretty(result.response.body))
+    else:
+        lines.append(f"<- no answer ({result.error}){tries}")
+    problems = result.validation.problems if result.validation else ()
+    if problems and result.response is not None:
+        lines.append("problems:")
+        lines.extend(f"  - {p}" for p in problems)
+    if result.validation and result.validation.timing and result.validation.timing.grade == "slow":
+        lines.append(f"timing: {result.validation.timing.consequence}")
+    lines.append(("OK  " if result.accepted else "NO  ") + result.verdict)
+    return "\n".join(lines)

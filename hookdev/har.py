@@ -1,0 +1,242 @@
+"""HAR 1.2 reading and writing of exchanges, with hookdev's own fields under `_hookdev`, and secret masking."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from hookdev import __version__
+from hookdev.models import (
+    NO_AUTH,
+    AuthVerdict,
+    Exchange,
+    Headers,
+    RequestSnapshot,
+    ResponseSnapshot,
+    Validation,
+    header_value,
+    iso_time,
+    new_id,
+)
+from hookdev.okta.kinds import CHALLENGE_HEADER, classify
+from hookdev.redact import MASK, mask_body_bytes, mask_headers
+
+_FORM_SECRET = re.compile(rb"((?:^|&)(?:client_secret|password|client_assertion)=)[^&]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Clean:
+    """An exchange's headers and bodies as they may be shown or written: masked unless redact is off."""
+
+    req_headers: Headers
+    req_body: bytes
+    resp_headers: Headers
+    resp_body: bytes
+
+
+def cleaned(ex: Exchange, *, redact: bool, secret_header: str | None) -> Clean:
+    req, resp = ex.request, ex.response
+    if not redact:
+        return Clean(req.headers, req.body, resp.headers, resp.body)
+    return Clean(
+        mask_headers(req.headers, secret_header),
+        mask_form(mask_body_bytes(req.body)),
+        mask_headers(resp.headers, secret_header),
+        mask_form(mask_body_bytes(resp.body)),
+    )
+
+
+def mask_form(body: bytes) -> bytes:
+    """Secrets in a form-encoded body (a token request's client_secret) masked; JSON bodies pass through."""
+    if b"=" not in body or body.lstrip()[:1] in (b"{", b"["):
+        return body
+    return _FORM_SECRET.sub(lambda m: m.group(1) + MASK.encode(), body)
+
+
+def url_of(ex: Exchange, base_url: str | None = None) -> str:
+    """The full URL the call went to: base_url, else the Host (and forwarded scheme) it arrived with."""
+    req = ex.request
+    if base_url:
+        base = base_url.rstrip("/")
+    else:
+        host = header_value(req.headers, "X-Forwarded-Host") or header_value(req.headers, "Host") or "localhost"
+        scheme = (header_value(req.headers, "X-Forwarded-Proto") or "http").split(",")[0].strip()
+        base = f"{scheme}://{host.split(',')[0].strip()}"
+    return base + req.path + (f"?{req.query}" if req.query else "")
+
+
+def _pairs(headers: Headers) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in headers]
+
+
+def _text(body: bytes) -> tuple[str, bool]:
+    """(text, is_base64): HAR carries text; bodies that are not UTF-8 go as base64."""
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode(), True
+
+
+def _mime(headers: Headers, default: str = "application/json") -> str:
+    return header_value(headers, "Content-Type") or default
+
+
+def entry(ex: Exchange, *, redact: bool, secret_header: str | None, base_url: str | None = None) -> dict[str, Any]:
+    """One HAR 1.2 entry with every required field, plus `_hookdev` (kind, auth, validation, replay_of)."""
+    c = cleaned(ex, redact=redact, secret_header=secret_header)
+    req, resp = ex.request, ex.response
+    request: dict[str, Any] = {
+        "method": req.method,
+        "url": url_of(ex, base_url),
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": _pairs(c.req_headers),
+        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(req.query, keep_blank_values=True)],
+        "headersSize": -1,
+        "bodySize": len(req.body),
+    }
+    if req.body or req.method != "GET":
+        text, b64 = _text(c.req_body)
+        request["postData"] = {"mimeType": _mime(c.req_headers), "params": [], "text": text}
+        if b64:
+            request["postData"]["_hookdevEncoding"] = "base64"
+    text, b64 = _text(c.resp_body)
+    content: dict[str, Any] = {"size": len(resp.body), "mimeType": _mime(c.resp_headers, "x-unknown"), "text": text}
+    if b64:
+        content["encoding"] = "base64"
+    try:
+        status_text = HTTPStatus(resp.status).phrase
+    except ValueError:
+        status_text = ""
+    return {
+        "startedDateTime": iso_time(ex.time),
+        "time": round(ex.duration_ms, 3),
+        "request": request,
+        "response": {
+            "status": resp.status,
+            "statusText": status_text,
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": _pairs(c.resp_headers),
+            "content": content,
+            "redirectURL": header_value(resp.headers, "Location") or "",
+            "headersSize": -1,
+            "bodySize": len(resp.body),
+        },
+        "cache": {},
+        "timings": {"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": round(ex.duration_ms, 3),
+                    "receive": 0, "ssl": -1},
+        "_hookdev": {
+            "id": ex.id,
+            "kind": ex.kind,
+            "auth": ex.auth.to_json(),
+            "validation": ex.validation.to_json(),
+            "replay_of": ex.replay_of,
+            "source": ex.source,
+            "error": ex.error,
+            "redacted": redact,
+        },
+    }
+
+
+def to_har(
+    exchanges: Iterable[Exchange], *, redact: bool, secret_header: str | None, base_url: str | None = None
+) -> dict[str, Any]:
+    """A HAR 1.2 document that browser devtools open."""
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "hookdev", "version": __version__},
+            "pages": [],
+            "entries": [entry(ex, redact=redact, secret_header=secret_header, base_url=base_url) for ex in exchanges],
+        }
+    }
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _time(value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    return datetime.now(timezone.utc).timestamp()
+
+
+def _headers(items: Any) -> Headers:
+    if not isinstance(items, list):
+        return ()
+    return tuple((str(h.get("name", "")), str(h.get("value", ""))) for h in items if isinstance(h, dict) and h.get("name"))
+
+
+def _body(holder: Any, b64: bool) -> bytes:
+    if not isinstance(holder, dict):
+        return b""
+    text = holder.get("text")
+    if not isinstance(text, str):
+        return b""
+    if b64:
+        try:
+            return base64.b64decode(text)
+        except ValueError:
+            return text.encode()
+    return text.encode("utf-8")
+
+
+def import_entry(item: Any) -> Exchange | None:
+    """An exchange from one HAR entry, or None when it is not a call Okta would make (assets, OPTIONS...)."""
+    if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
+        return None
+    req = item["request"]
+    method = str(req.get("method", "")).upper()
+    headers = _headers(req.get("headers"))
+    post = req.get("postData")
+    body = _body(post, isinstance(post, dict) and post.get("_hookdevEncoding") == "base64")
+    if method == "GET" and header_value(headers, CHALLENGE_HEADER) is None:
+        return None
+    if method == "POST" and not body.lstrip().startswith(b"{"):
+        return None
+    if method not in ("GET", "POST"):
+        return None
+    parts = urlsplit(str(req.get("url", "")))
+    snapshot = RequestSnapshot(method=method, path=parts.path or "/", query=parts.query, headers=headers, body=body)
+    resp = item.get("response") if isinstance(item.get("response"), dict) else {}
+    content = resp.get("content")
+    response = ResponseSnapshot(
+        status=int(resp.get("status") or 0),
+        headers=_headers(resp.get("headers")),
+        body=_body(content, isinstance(content, dict) and content.get("encoding") == "base64"),
+    )
+    own = item.get("_hookdev") if isinstance(item.get("_hookdev"), dict) else {}
+    started = _time(item.get("startedDateTime"))
+    duration = item.get("time")
+    return Exchange(
+        id=new_id(started),
+        time=started,
+        kind=classify(snapshot),
+        request=snapshot,
+        response=response,
+        auth=AuthVerdict.from_json(own["auth"]) if isinstance(own.get("auth"), dict) else NO_AUTH,
+        validation=Validation.from_json(own["validation"]) if isinstance(own.get("validation"), dict) else Validation(),
+        duration_ms=float(duration) if isinstance(duration, (int, float)) and duration >= 0 else 0.0,
+        source="import",
+        tags=("imported",),
+    )
+
+
+def import_har(data: Any) -> tuple[list[Exchange], int]:
+    """(exchanges, skipped) from a HAR document; ValueError when it is not one."""
+    log = data.get("log") if isinstance(data, dict) else None
+    entries = log.get("entries") if isinstance(log, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError("not a HAR file: it has no log.entries list")
+    out = [ex for ex in (import_entry(item) for item in entries) if ex is not None]
+    return out, len(entries) - len(out)

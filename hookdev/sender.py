@@ -1,0 +1,379 @@
+"""Act as Okta toward any URL: Okta's headers and auth (fetching OAuth tokens), 3 s timeout, retry rule, verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import jwt
+
+from hookdev.config import Settings
+from hookdev.errors import ConfigError, SendError
+from hookdev.models import Headers, Kind, Problem, ResponseSnapshot, Timing, Validation, header_value
+from hookdev.oauth_client import Token, TokenCache, fetch_token
+from hookdev.okta.commands import fails_for
+from hookdev.okta.kinds import CHALLENGE_HEADER, classify_body
+from hookdev.okta.timing import BUDGET_MS, timeout_consequence
+from hookdev.okta.validate import validate
+from hookdev.redact import mask_headers
+
+__all__ = ["Payload", "SendResult", "TokenCache", "send", "OKTA_TIMEOUT_S", "REPLAY_HEADER", "DROPPED_HEADERS"]
+
+OKTA_TIMEOUT_S = 3.0
+REPLAY_HEADER = "X-Hookdev-Replay-Of"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_LIFETIME_S = 300
+INLINE_AGENT = "Okta-Integrations"
+EVENT_AGENT = "Okta Hook Service v1.0.0 - hookdev"
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
+     "trailer", "trailers", "transfer-encoding", "upgrade"}
+)
+DROPPED_HEADERS = HOP_BY_HOP | {"host", "content-length", "authorization", REPLAY_HEADER.lower(), "accept-encoding"}
+"""Captured headers never re-sent: the connection's own, and credentials (a fresh one is always added)."""
+RETRIED_INLINE: tuple[Kind, ...] = ("registration", "saml", "password_import", "user_import")
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """A call to make as Okta: method, body, extra headers, and its hook kind."""
+
+    method: str
+    body: bytes
+    headers: Headers
+    kind: Kind
+    source: str
+    """Where it came from: a file path, a sample name, or `exchange <id>`."""
+    replay_of: str | None = None
+
+    def parsed(self) -> Any:
+        try:
+            return json.loads(self.body) if self.body.strip() else None
+        except (ValueError, RecursionError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What happened when the call was made, and what Okta would do with the answer."""
+
+    url: str
+    kind: Kind
+    status: int | None
+    response: ResponseSnapshot | None
+    attempts: int
+    duration_ms: float
+    validation: Validation | None
+    verdict: str
+    accepted: bool
+    token_note: str | None = None
+    error: str | None = None
+    method: str = "POST"
+    auth: str = "none"
+    """How the call authenticated: none, basic, header <name>, or oauth <method>."""
+    request_headers: Headers = ()
+    exchange_id: str | None = None
+    """The id the hookdev receiver gave the call (its X-Hookdev-Exchange answer header), when it is one."""
+    replay_of: str | None = None
+
+    def to_json(self, *, reveal: bool = False) -> dict[str, Any]:
+        resp = self.response
+        return {
+            "url": self.url,
+            "method": self.method,
+            "kind": self.kind,
+            "auth": self.auth,
+            "status": self.status,
+            "attempts": self.attempts,
+            "duration_ms": round(self.duration_ms, 3),
+            "accepted": self.accepted,
+            "verdict": self.verdict,
+            "validation": self.validation.to_json() if self.validation else None,
+            "token_note": self.token_note,
+            "error": self.error,
+            "exchange_id": self.exchange_id,
+            "replay_of": self.replay_of,
+            "request_headers": [list(h) for h in (self.request_headers if reveal else mask_headers(self.request_headers))],
+            "response": None if resp is None else {
+                "status": resp.status,
+                "headers": [list(h) for h in resp.headers],
+                "body": resp.body.decode("utf-8", errors="replace"),
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Auth:
+    headers: Headers
+    label: str
+    note: str | None = None
+
+
+def kind_of(method: str, headers: Headers, body: bytes) -> Kind:
+    """The hook kind of a call about to be sent: the verification GET, else the body's eventType."""
+    if method.upper() == "GET" and header_value(headers, CHALLENGE_HEADER) is not None:
+        return "event_verification"
+    try:
+        return classify_body(json.loads(body)) if body.strip() else "unknown"
+    except (ValueError, RecursionError):
+        return "unknown"
+
+
+def should_retry(kind: Kind, status: int | None) -> bool:
+    """Okta's retry rule (okta-hooks.md §1, §4.5, §5.3); status None means a timeout or connection error."""
+    if kind == "event_verification":
+        return status is None or not 200 <= status < 300
+    if kind == "event" or kind in RETRIED_INLINE:
+        return status is None or status >= 500
+    return False  # token and telephony hooks are never retried; unknown calls are not Okta's
+
+
+def request_id(body: Any) -> str | None:
+    """Okta's X-Okta-Request-Id: data.context.request.id of inline hooks, the event's requestId for events."""
+    if not isinstance(body, dict):
+        return None
+    data = body.get("data")
+    if not isinstance(data, dict):
+        return None
+    context = data.get("context")
+    request = context.get("request") if isinstance(context, dict) else None
+    if isinstance(request, dict) and isinstance(request.get("id"), str):
+        return request["id"]
+    events = data.get("events")
+    if isinstance(events, list) and events and isinstance(events[0], dict):
+        debug = (events[0].get("debugContext") or {}).get("debugData")
+        if isinstance(debug, dict) and isinstance(debug.get("requestId"), str):
+            return debug["requestId"]
+    return None
+
+
+def okta_headers(payload: Payload, secret_header: str | None) -> dict[str, tuple[str, str]]:
+    """The headers Okta sends, then the payload's own (minus connection headers and credentials)."""
+    agent = EVENT_AGENT if payload.kind in ("event", "event_verification") else INLINE_AGENT
+    out: dict[str, tuple[str, str]] = {
+        "accept": ("Accept", "application/json"),
+        "content-type": ("Content-Type", "application/json"),
+        "user-agent": ("User-Agent", agent),
+    }
+    rid = request_id(payload.parsed())
+    if rid:
+        out["x-okta-request-id"] = ("X-Okta-Request-Id", rid)
+    dropped = DROPPED_HEADERS | ({secret_header.lower()} if secret_header else set())
+    for name, value in payload.headers:
+        if name.lower() not in dropped:
+            out[name.lower()] = (name, value)
+    return out
+
+
+def token_client(settings: Settings, to: str) -> tuple[str, str, str, str]:
+    """(token_url, client_id, client_secret, private_key path) hookdev authenticates with in oauth mode."""
+    auth, server = settings.auth, settings.authserver
+    token_url = auth.token_url
+    if not token_url:
+        parts = urlsplit(to)
+        token_url = f"{parts.scheme}://{parts.netloc}{server.path.rstrip('/')}/v1/token"
+    client_id = auth.send_client_id or auth.client_id or (server.clients[0].client_id if server.clients else "")
+    if not client_id:
+        raise ConfigError("auth.send_client_id", "oauth mode needs a client to fetch tokens as; set [auth] send_client_id")
+    registered = next((c for c in server.clients if c.client_id == client_id), None)
+    secret = auth.client_secret or (registered.client_secret if registered else "")
+    if not secret and not auth.private_key:
+        raise ConfigError(
+            "auth.client_secret",
+            f"no client_secret or private_key for client {client_id!r}; set [auth] client_secret or private_key",
+        )
+    return token_url, client_id, secret, auth.private_key
+
+
+def client_assertion(client_id: str, token_url: str, private_key_pem: bytes) -> str:
+    """A private_key_jwt assertion: iss = sub = client_id, aud = the token URL, short-lived, unique jti."""
+    now = int(time.time())
+    claims = {"iss": client_id, "sub": client_id, "aud": token_url, "iat": now, "exp": now + ASSERTION_LIFETIME_S,
+              "jti": secrets.token_urlsafe(24)}
+    try:
+        return jwt.encode(claims, private_key_pem, algorithm="RS256")
+    except (ValueError, TypeError, jwt.PyJWTError) as exc:
+        raise ConfigError("auth.private_key", f"is not a usable RSA private key in PEM ({exc})") from None
+
+
+async def _oauth(settings: Settings, to: str, http: aiohttp.ClientSession, tokens: TokenCache) -> _Auth:
+    token_url, client_id, secret, key_path = token_client(settings, to)
+    method = "private_key_jwt" if key_path else "client_secret_post"
+    scope = settings.auth.scope
+
+    async def fetch() -> Token:
+        form = {"grant_type": "client_credentials", "client_id": client_id}
+        if scope:
+            form["scope"] = scope
+        if key_path:
+            path = settings.path(key_path)
+            try:
+                pem = await asyncio.to_thread(Path(path).read_bytes)
+            except OSError as exc:
+                raise ConfigError("auth.private_key", f"cannot read {path} ({exc.strerror})") from None
+            form["client_assertion_type"] = ASSERTION_TYPE
+            form["client_assertion"] = client_assertion(client_id, token_url, pem)
+        else:
+            form["client_secret"] = secret
+        return await fetch_token(http, token_url, form, client_id)
+
+    token = await tokens.get((token_url, client_id, scope), fetch)
+    verb = f"minted a fresh token from {token_url}" if token.fresh else f"reused the cached token from {token_url}"
+    note = f"{verb} as {client_id} ({method}), {token.lifetime_note()}"
+    return _Auth((("Authorization", f"Bearer {token.value}"),), f"oauth {method}", note)
+
+
+async def credentials(settings: Settings, to: str, http: aiohttp.ClientSession, tokens: TokenCache) -> _Auth:
+    """The auth header of the configured mode, as Okta would send it."""
+    auth = settings.auth
+    if auth.mode == "basic":
+        raw = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
+        return _Auth((("Authorization", f"Basic {raw}"),), "basic")
+    if auth.mode == "header":
+        return _Auth(((auth.header, auth.secret),), f"header {auth.header}")
+    if auth.mode == "oauth":
+        return await _oauth(settings, to, http, tokens)
+    return _Auth((), "none")
+
+
+async def _attempt(
+    http: aiohttp.ClientSession, payload: Payload, url: str, headers: Headers, timeout: float
+) -> tuple[ResponseSnapshot | None, float, str | None, bool]:
+    """One try: (answer or None, ms taken, error, timed out). A timeout is a failure, as it is for Okta."""
+    started = time.monotonic()
+    try:
+        async with http.request(
+            payload.method,
+            url,
+            data=payload.body if payload.method.upper() != "GET" else None,
+            headers=list(headers),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            allow_redirects=False,  # Okta does not follow redirects
+        ) as resp:
+            body = await resp.read()
+            answer = ResponseSnapshot(status=resp.status, headers=tuple(resp.headers.items()), body=body)
+    except asyncio.TimeoutError:
+        return None, (time.monotonic() - started) * 1000, f"no answer within {timeout:g} s", True
+    except aiohttp.ClientError as exc:
+        return None, (time.monotonic() - started) * 1000, f"cannot reach {url}: {exc}", False
+    return answer, (time.monotonic() - started) * 1000, None, False
+
+
+async def send(
+    payload: Payload,
+    to: str,
+    settings: Settings,
+    *,
+    http: aiohttp.ClientSession | None = None,
+    tokens: TokenCache | None = None,
+    replay_of: str | None = None,
+    timeout: float = OKTA_TIMEOUT_S,
+    retry: bool = True,
+) -> SendResult:
+    """Make the call as Okta would, retrying as Okta does for its kind, and judge the answer as Okta would."""
+    if not to.startswith(("http://", "https://")):
+        raise SendError(f"--to must be an http:// or https:// URL, got {to!r}")
+    own = http is None
+    session = aiohttp.ClientSession() if own else http
+    try:
+        return await _send(payload, to, settings, session, tokens or TokenCache(), replay_of or payload.replay_of,
+                           timeout, retry)
+    finally:
+        if own:
+            await session.close()
+
+
+async def _send(
+    payload: Payload, to: str, settings: Settings, http: aiohttp.ClientSession, tokens: TokenCache,
+    replay_of: str | None, timeout: float, retry: bool,
+) -> SendResult:
+    kind = payload.kind
+    secret_header = settings.auth.header if settings.auth.mode == "header" else None
+    headers = okta_headers(payload, secret_header)
+    base = dict(url=to, kind=kind, method=payload.method.upper(), replay_of=replay_of)
+    try:
+        auth = await credentials(settings, to, http, tokens)
+    except SendError as exc:
+        verdict = f"Okta could not get a token, so the hook call was never made: {exc}."
+        return SendResult(status=None, response=None, attempts=0, duration_ms=0.0, validation=None,
+                          verdict=verdict, accepted=False, error=str(exc), auth="oauth", **base)
+    for name, value in auth.headers:
+        headers[name.lower()] = (name, value)
+    if replay_of:
+        headers[REPLAY_HEADER.lower()] = (REPLAY_HEADER, replay_of)
+    sent: Headers = tuple(headers.values())
+    most = 2 if retry and should_retry(kind, None) else 1
+    attempts = 0
+    while True:
+        attempts += 1
+        answer, ms, error, timed_out = await _attempt(http, payload, to, sent, timeout)
+        if attempts >= most or not should_retry(kind, answer.status if answer else None):
+            break
+    validation = _judge(kind, payload, answer, ms, timed_out, timeout)
+    accepted = validation.ok if kind != "unknown" else bool(answer and 200 <= answer.status < 300)
+    return SendResult(
+        status=answer.status if answer else None,
+        response=answer,
+        attempts=attempts,
+        duration_ms=ms,
+        validation=validation,
+        verdict=verdict_for(kind, payload, answer, validation, error, attempts, accepted),
+        accepted=accepted,
+        token_note=auth.note,
+        error=error,
+        auth=auth.label,
+        request_headers=sent,
+        exchange_id=answer.header("X-Hookdev-Exchange") if answer else None,
+        **base,
+    )
+
+
+def _judge(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, ms: float, timed_out: bool,
+           timeout: float) -> Validation:
+    if answer is None:
+        consequence = timeout_consequence(kind) if timed_out else fails_for(kind, payload.parsed())
+        what = f"no answer within {timeout:g} s" if timed_out else "no answer: the connection failed"
+        grade = Timing(max(ms, BUDGET_MS) if timeout >= OKTA_TIMEOUT_S else ms, BUDGET_MS, "timeout", consequence)
+        return Validation(ok=False, problems=(Problem("timing" if timed_out else "connection", what, consequence),),
+                          timing=grade if timed_out else None)
+    context: Any = header_value(payload.headers, CHALLENGE_HEADER) if kind == "event_verification" else payload.parsed()
+    return validate(kind, answer, context, ms)
+
+
+def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, validation: Validation,
+                error: str | None, attempts: int, accepted: bool) -> str:
+    """One sentence: what Okta would do with this answer."""
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    if answer is None:
+        return f"Okta would get no answer ({error}){tries}: {validation.problems[0].consequence}."
+    if accepted:
+        return f"Okta would accept this {answer.status} answer: {ACCEPTED.get(kind, 'the call succeeded')}."
+    if kind == "unknown":
+        return f"HTTP {answer.status}: this is not an Okta hook call (no known eventType), so only the status is judged."
+    first = validation.problems[0] if validation.problems else None
+    if first is None and validation.timing is not None:
+        return f"Okta would not wait for this answer{tries}: {validation.timing.consequence}"
+    assert first is not None
+    tail = f"; {first.consequence}" if first.consequence else ""
+    more = f" (and {len(validation.problems) - 1} more problem(s))" if len(validation.problems) > 1 else ""
+    return f"Okta would not accept this answer{tries}: {first.path}: {first.message}{tail}{more}."
+
+
+ACCEPTED: dict[str, str] = {
+    "event_verification": "the challenge is echoed, so the event hook is verified",
+    "event": "the delivery counts as done",
+    "registration": "its commands apply to the registration",
+    "token": "its commands apply to the tokens",
+    "saml": "its commands apply to the assertion",
+    "telephony": "it reports how the OTP was sent",
+    "password_import": "its commands decide the password check",
+    "user_import": "its commands apply to the imported user",
+}

@@ -1,0 +1,94 @@
+"""The inspector's `/` filter: words like `token`, `expired`, `401`, `4xx`, `/tokenHook`, `invalid`, or any text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import get_args
+
+from hookdev.models import KINDS, AuthReason, Exchange
+from hookdev.render import KIND_LABELS
+from hookdev.store import Filter
+
+REASONS = frozenset(get_args(AuthReason))
+LABEL_TO_KIND = {label: kind for kind, label in KIND_LABELS.items()} | {k: k for k in KINDS}
+HELP = ("kind (token, saml, pw-import…), verdict (ok, rejected, expired…), status (401, 4xx), "
+        "path (/tokenHook), invalid, replay, or any text in the bodies")
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeFilter:
+    """A parsed filter: the store query for older calls, and a predicate for live ones (always applied)."""
+
+    text: str = ""
+    kind: str | None = None
+    path: str | None = None
+    status: int | None = None
+    status_class: int | None = None
+    auth_ok: bool | None = None
+    reason: str | None = None
+    valid_ok: bool | None = None
+    replay: bool = False
+    words: tuple[str, ...] = field(default=())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text.strip())
+
+    def store_filter(self) -> Filter:
+        """The part the store can answer; the predicate narrows the rest."""
+        return Filter(kind=self.kind, path=self.path, status=self.status, auth_ok=self.auth_ok,
+                      valid_ok=self.valid_ok, text=self.words[0] if len(self.words) == 1 else None)
+
+    def matches(self, ex: Exchange) -> bool:
+        checks = (
+            self.kind is None or ex.kind == self.kind,
+            self.path is None or ex.request.path == self.path,
+            self.status is None or ex.status == self.status,
+            self.status_class is None or ex.status // 100 == self.status_class,
+            self.auth_ok is None or ex.auth.ok == self.auth_ok,
+            self.reason is None or ex.auth.reason == self.reason,
+            self.valid_ok is None or ex.validation.ok == self.valid_ok,
+            not self.replay or ex.replay_of is not None,
+        )
+        return all(checks) and all(_contains(ex, word) for word in self.words)
+
+
+def _contains(ex: Exchange, word: str) -> bool:
+    needle = word.lower()
+    for hay in (ex.request.path, ex.request.body.decode("utf-8", "replace"), ex.response.body.decode("utf-8", "replace")):
+        if needle in hay.lower():
+            return True
+    return False
+
+
+def parse_filter(text: str) -> ExchangeFilter:
+    """Read the filter words; `key:value` forms (kind:, path:, status:, auth:) work too."""
+    values: dict[str, object] = {}
+    words: list[str] = []
+    for raw in text.split():
+        key, sep, value = raw.partition(":")
+        word = value if sep and key in ("kind", "path", "status", "auth", "verdict") else raw
+        low = word.lower()
+        if low in LABEL_TO_KIND and key != "path":
+            values["kind"] = LABEL_TO_KIND[low]
+        elif low in REASONS:
+            values.update(auth_ok=False, reason=low)
+        elif low in ("rejected", "refused", "denied"):
+            values["auth_ok"] = False
+        elif low in ("ok", "accepted") and key in ("auth", "verdict"):
+            values["auth_ok"] = True
+        elif low in ("invalid", "problems"):
+            values["valid_ok"] = False
+        elif low == "valid":
+            values["valid_ok"] = True
+        elif low in ("replay", "replays"):
+            values["replay"] = True
+        elif len(low) == 3 and low.isdigit():
+            values["status"] = int(low)
+        elif len(low) == 3 and low[0].isdigit() and low[1:] == "xx":
+            values["status_class"] = int(low[0])
+        elif word.startswith("/"):
+            values["path"] = word
+        else:
+            words.append(word)
+    return ExchangeFilter(text=text.strip(), words=tuple(words), **values)  # type: ignore[arg-type]

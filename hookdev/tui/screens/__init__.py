@@ -1,0 +1,1 @@
+"""Screens of the inspector: the main view, the answer and request editors, prompts and help."""

@@ -1,0 +1,1 @@
+"""Widgets of the inspector: status bar, exchange list, detail tabs."""

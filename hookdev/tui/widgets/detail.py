@@ -1,0 +1,73 @@
+"""The detail of one exchange in tabs: Request, Auth, Response, Validation & timing, Log."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static, TabbedContent, TabPane
+
+from hookdev.models import Exchange
+from hookdev.tui import format as fmt
+
+TABS = (("request", "Request"), ("auth", "Auth"), ("response", "Response"),
+        ("validation", "Validation & timing"), ("log", "Log"))
+EMPTY = Text.assemble(
+    ("No calls yet.\n\n", "bold"),
+    "Point an Okta hook at one of the URLs above, or try:\n",
+    ("  hookdev send token --to <local URL>/tokenHook\n", "bold"),
+    "Every path is a hook endpoint; the event hook verification GET is answered for you.",
+)
+
+
+class DetailView(TabbedContent):
+    """Renders only the visible tab, so following a burst of calls stays cheap."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, initial="request")
+        self.exchange: Exchange | None = None
+        self.reveal = False
+        self.secret_header: str | None = None
+
+    def compose(self) -> ComposeResult:
+        for key, title in TABS:
+            with TabPane(title, id=key):
+                with VerticalScroll():
+                    yield Static(id=f"{key}-body", classes="detail-body")
+
+    def show(self, exchange: Exchange | None, *, reveal: bool | None = None) -> None:
+        self.exchange = exchange
+        if reveal is not None:
+            self.reveal = reveal
+        self._render_active()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self._render_active()
+
+    def _render_active(self) -> None:
+        tab = self.active or "request"
+        try:
+            body = self.query_one(f"#{tab}-body", Static)
+        except Exception:
+            return  # not composed yet; on_mount renders
+        body.update(self._view(tab))
+
+    def on_mount(self) -> None:
+        self._render_active()
+
+    def _view(self, tab: str) -> RenderableType:
+        ex = self.exchange
+        if ex is None:
+            return EMPTY
+        if tab == "request":
+            return fmt.request_view(ex, reveal=self.reveal, secret_header=self.secret_header)
+        if tab == "auth":
+            return fmt.auth_view(ex, reveal=self.reveal, secret_header=self.secret_header)
+        if tab == "response":
+            return fmt.response_view(ex)
+        if tab == "validation":
+            return fmt.validation_view(ex)
+        return fmt.log_view(ex)

@@ -1,0 +1,105 @@
+"""`hookdev serve --headless` as a real subprocess: JSON lines, clean stop, and no answered call lost to SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from hookdev.store import Store
+from tests.conftest import ROOT, SAMPLES
+
+
+def start_serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookdev", "serve", "--headless", "--json", "--port", "0", "--auth", "none", *extra],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise AssertionError("serve printed nothing: " + proc.stderr.read())
+    first = json.loads(line)
+    assert first["event"] == "listening"
+    return proc, first["url"]
+
+
+def test_json_lines_then_clean_stop_on_sigterm(tmp_path):
+    proc, url = start_serve(tmp_path)
+    try:
+        import urllib.request
+
+        req = urllib.request.Request(url + "/tokenHook", data=(SAMPLES / "token.json").read_bytes(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            assert resp.status == 204
+        line = json.loads(proc.stdout.readline())
+        assert line["event"] == "exchange"
+        assert {"id", "time", "method", "path", "kind", "auth", "status", "duration_ms", "validation",
+                "replay_of"} <= set(line)
+        assert (line["kind"], line["path"], line["status"], line["replay_of"]) == ("token", "/tokenHook", 204, None)
+        assert line["time"].endswith("Z") and line["auth"]["scheme"] == "none"
+        assert (tmp_path / ".hookdev" / "hookdev.db.serve.json").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    assert not (tmp_path / ".hookdev" / "hookdev.db.serve.json").exists()
+    store = Store(tmp_path / ".hookdev" / "hookdev.db")
+    assert [e.kind for e in store.list()] == ["token"]
+    store.close()
+
+
+def test_busy_port_is_a_clear_config_error(tmp_path):
+    proc, url = start_serve(tmp_path)
+    try:
+        port = url.rsplit(":", 1)[1]
+        second = subprocess.run(
+            [sys.executable, "-m", "hookdev", "serve", "--headless", "--port", port, "--store", str(tmp_path / "b.db")],
+            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=20,
+        )
+        assert second.returncode == 2
+        assert "--port 0" in second.stderr and "server.port" in second.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sigkill_under_load_loses_no_answered_exchange(tmp_path):
+    proc, url = start_serve(tmp_path)
+    body = (SAMPLES / "registration-ssr.json").read_bytes()
+    answered: list[str] = []
+
+    async def load() -> None:
+        async with aiohttp.ClientSession() as http:
+            async def one(i: int) -> None:
+                try:
+                    async with http.post(f"{url}/r{i}", data=body) as resp:
+                        if resp.status == 200:
+                            answered.append(resp.headers["X-Hookdev-Exchange"])
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    pass  # calls cut off by the kill were never answered
+
+            async def killer() -> None:
+                while len(answered) < 150:
+                    await asyncio.sleep(0.005)
+                proc.send_signal(signal.SIGKILL)
+
+            await asyncio.gather(killer(), *(one(i) for i in range(2000)))
+
+    asyncio.run(load())
+    proc.wait(timeout=10)
+    assert len(answered) >= 150
+    store = Store(tmp_path / ".hookdev" / "hookdev.db")
+    stored = {e.id for e in store.list()}
+    store.close()
+    missing = [i for i in answered if i not in stored]
+    assert missing == [], f"{len(missing)} answered exchanges missing after SIGKILL"
