@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -231,14 +232,19 @@ VALID = Validation()
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
 
 
+_ID_TAIL = itertools.count(int.from_bytes(os.urandom(3), "big"))
+
+
 def new_id(now: float | None = None) -> str:
-    """A 13-character id that sorts by creation time: 9 chars of milliseconds, 4 random."""
+    """A 13-character id that sorts by creation time: 9 chars of milliseconds, 4 of a counter (random start)."""
     ms = int((time.time() if now is None else now) * 1000)
     stamp = ""
     for _ in range(9):
         stamp = _ALPHABET[ms & 31] + stamp
         ms >>= 5
-    rand = int.from_bytes(os.urandom(3), "big")
+    # A per-process counter from a random start, not fresh randomness per id: two ids of one millisecond
+    # never collide (the store would keep only one), and os.urandom releases the GIL on every call.
+    rand = next(_ID_TAIL) & 0xFFFFF
     tail = ""
     for _ in range(4):
         tail += _ALPHABET[rand & 31]

@@ -91,13 +91,17 @@ async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapsh
     budget = KEPT_OF_OVERSIZED if too_large else limit + 1
     chunks: list[bytes] = []
     size = 0
+    lost = False
     if request.can_read_body:
-        while size < budget:
-            chunk = await request.content.read(min(64 * 1024, budget - size))
-            if not chunk:
-                break
-            size += len(chunk)
-            chunks.append(chunk)
+        try:
+            while size < budget:
+                chunk = await request.content.read(min(64 * 1024, budget - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                chunks.append(chunk)
+        except ConnectionResetError:
+            lost = True  # the caller hung up mid-body: what did arrive is still recorded, marked truncated
         too_large = too_large or size > limit
     body = b"".join(chunks)
     if too_large:
@@ -110,7 +114,7 @@ async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapsh
         headers=tuple(request.headers.items()),
         body=body,
         remote=str(peer[0]) if peer else "",
-        truncated=too_large,
+        truncated=too_large or lost,
     )
     return snapshot, too_large
 
@@ -136,27 +140,33 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     arrived = time.time()
     snapshot, too_large = await read_snapshot(request, receiver.max_body)
     kind: Kind = "unknown"
-    verdict = NO_AUTH
     body: Any = None
+    verdict = await _verify(receiver, snapshot)
     try:
-        if too_large:
-            raise _Refused(413, f"the body is larger than the limit of {receiver.max_body} bytes (server.max_body)")
         if snapshot.method not in ("GET", "POST"):
             raise _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
+        if too_large:
+            raise _Refused(413, f"the body is larger than the limit of {receiver.max_body} bytes (server.max_body)")
+        bad_body: _Refused | None = None
         if snapshot.method == "GET":
             kind = classify(snapshot, body={})
-            if kind != "event_verification":
-                raise _Refused(
-                    400,
-                    "a GET is only sent by Okta to verify an event hook, with an X-Okta-Verification-Challenge "
-                    "header; this one has none. Hook calls are POSTs with a JSON body.",
-                )
         else:
-            body = parse_body(snapshot)
-            kind = classify_body(body)
-        verdict = await _verify(receiver, snapshot)
+            try:
+                body = parse_body(snapshot)
+                kind = classify_body(body)
+            except _Refused as refused:
+                bad_body = refused
+        # Auth comes first: a caller without credentials learns nothing about its body.
         if not verdict.ok and receiver.enforce:
             answer = _unauthorized(verdict)
+        elif bad_body is not None:
+            raise bad_body
+        elif snapshot.method == "GET" and kind != "event_verification":
+            raise _Refused(
+                400,
+                "a GET is only sent by Okta to verify an event hook, with an X-Okta-Verification-Challenge "
+                "header; this one has none. Hook calls are POSTs with a JSON body.",
+            )
         elif kind == "event_verification":
             challenge = snapshot.header(CHALLENGE_HEADER) or ""
             answer = Answer.json(200, {"verification": challenge}, source="verification")

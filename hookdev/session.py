@@ -65,6 +65,7 @@ class Session:
     keys: Any = None
     _listeners: list[Callable[[Exchange], None]] = field(default_factory=list)
     _notices: list[Callable[[str, str], None]] = field(default_factory=list)
+    _store_error: str | None = None
 
     @property
     def store_path(self) -> Path:
@@ -188,11 +189,21 @@ class Session:
 
     def _recorded(self, exchange: Exchange) -> None:
         self.counters.count(exchange)
+        self._report_store_health()
         for listener in list(self._listeners):
             try:
                 listener(exchange)
             except Exception:
                 log.exception("exchange listener failed")
+
+    def _report_store_health(self) -> None:
+        error = self.store.last_error if self.store is not None else None
+        if error and error != self._store_error:
+            self.notify("error", f"recording to {self.store_path} failed ({error}); answers still go back, "
+                                 "and the calls are kept in memory and written when the disk accepts them again")
+        elif self._store_error and not error:
+            self.notify("info", f"recording to {self.store_path} works again")
+        self._store_error = error
 
     def _write_runtime(self) -> None:
         path = runtime_file(self.store_path)

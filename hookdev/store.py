@@ -307,10 +307,17 @@ class Store:
         if error and error != self.last_error:
             log.error("recording to %s failed: %s; answers still go back, retrying", self.path, error)
         self.last_error = error
+        # One wake-up per loop per batch, not one per exchange: each call_soon_threadsafe writes to the
+        # loop's self-pipe, and under load those wake-ups cost more than the commit itself.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, future in batch:
             if future is not None:
-                loop = future.get_loop()
-                loop.call_soon_threadsafe(_settle, future, error)
+                by_loop.setdefault(future.get_loop(), []).append(future)
+        for loop, futures in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_all, futures, error)
+            except RuntimeError:  # that loop is closed: nobody is waiting any more
+                pass
 
     # -- reading -------------------------------------------------------------------------------------
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
@@ -341,6 +348,11 @@ class Store:
     def count(self, flt: Filter | None = None) -> int:
         where, params = _where(flt or Filter())
         return int(self._query(f"SELECT COUNT(*) FROM exchanges {where}", params)[0][0])
+
+
+def _settle_all(futures: list[asyncio.Future[None]], error: str | None) -> None:
+    for future in futures:
+        _settle(future, error)
 
 
 def _settle(future: asyncio.Future[None], error: str | None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_exchange
+from tests.conftest import make_exchange
 from hookdev.cli import main
 from hookdev.export import from_har, to_curl, to_har, to_payload
 from hookdev.models import RequestSnapshot
@@ -84,7 +84,7 @@ def test_export_har_to_a_file_then_import_it(store_with_two: tuple[Path, list[st
 def test_export_selected_ids_as_curl_and_unredacted(store_with_two: tuple[Path, list[str]],
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     path, ids = store_with_two
-    assert main(["export", ids[1][:6], "--format", "curl", "--store", str(path), "--unredacted"]) == 0
+    assert main(["export", ids[1], "--format", "curl", "--store", str(path), "--unredacted"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "com.okta.saml.tokens.transform" in out[0] and "YWRtaW46c3VwZXJzZWNyZXQ=" in out[0]
 

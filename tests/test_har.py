@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import make_exchange
+from tests.conftest import make_exchange
 from hookdev.har import import_har, to_har
 from hookdev.models import AuthVerdict, RequestSnapshot, ResponseSnapshot
 from hookdev.redact import MASK
@@ -70,7 +70,7 @@ def test_har_has_every_required_field_and_hookdev_fields() -> None:
 
 def test_secrets_are_masked_by_default_and_kept_when_asked() -> None:
     ex = pw_import_exchange()
-    masked = json.dumps(to_har([ex], redact=True, secret_header="X-Hook-Secret"))
+    masked = json.dumps(to_har([ex], redact=True, secret_header="X-Hook-Secret"), ensure_ascii=False)
     assert "YWRtaW46c3VwZXJzZWNyZXQ=" not in masked and "hunter2" not in masked
     assert "very-secret-value" not in masked and MASK in masked
     kept = json.dumps(to_har([ex], redact=False, secret_header="X-Hook-Secret"))

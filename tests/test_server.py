@@ -194,3 +194,17 @@ async def test_500_concurrent_posts_on_a_real_port_are_all_stored(store):
     assert len(set(ids)) == 500
     assert store.count() == 500
     assert {e.request.path for e in store.list()} == {f"/r{i}" for i in range(500)}
+
+
+async def test_auth_is_decided_before_the_body_is_read_as_json(aiohttp_client, store):
+    client = await aiohttp_client(create_app(Receiver(store=store, responder=DefaultResponder(), verifier=_Refusing())))
+    resp = await client.post("/tokenHook", data=b"{not json")
+    assert resp.status == 401
+    ex = store.get(resp.headers["X-Hookdev-Exchange"])
+    assert ex.auth.reason == "bad_credentials" and ex.request.body == b"{not json"
+
+
+async def test_a_refused_call_still_shows_its_kind(aiohttp_client, store):
+    client = await aiohttp_client(create_app(Receiver(store=store, responder=DefaultResponder(), verifier=_Refusing())))
+    resp = await client.post("/tokenHook", data=(SAMPLES / "saml.json").read_bytes())
+    assert store.get(resp.headers["X-Hookdev-Exchange"]).kind == "saml"

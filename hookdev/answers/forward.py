@@ -82,6 +82,10 @@ class ForwardResponder:
         except aiohttp.ClientOSError as exc:
             return self._failed(502, url, started, f"{url} reset the connection ({exc.strerror or exc}); "
                                 "check your service's log for a crash")
+        except aiohttp.ClientResponseError as exc:
+            what = (exc.message or "").splitlines()[0].rstrip(":") if exc.message else "unreadable answer"
+            return self._failed(502, url, started, f"{url} answered with something that is not HTTP ({what}); "
+                                "is the forward URL pointing at an HTTP service?")
         except (aiohttp.ClientError, _TooLarge) as exc:
             return self._failed(502, url, started, f"{url} did not send a usable HTTP answer: {exc}")
         elapsed_ms = (time.monotonic() - started) * 1000

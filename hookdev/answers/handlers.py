@@ -205,7 +205,8 @@ class HandlerFile:
             self.notify("error", f"{new.error} — calls get a 500 until the file is fixed")
         elif old is not None:
             names = sorted({*new.by_path, *new.by_kind} | ({"default"} if new.fallback else set()))
-            self.notify("info", f"reloaded {self.file.name}: answers {', '.join(names) or 'nothing (templates answer)'}")
+            answers = ", ".join(names) or "nothing (the templates answer)"
+            self.notify("info", f"reloaded {self.file.name}: answers {answers}")
 
 
 class HandlerResponder:

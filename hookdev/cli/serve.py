@@ -107,8 +107,13 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
     def on_exchange(ex: Exchange) -> None:
         emit(json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex))
 
+    started = False
+    early: list[tuple[str, str]] = []
+
     def on_notice(level: str, message: str) -> None:
-        if as_json:
+        if not started:  # the listening line comes first; notices from start-up follow it
+            early.append((level, message))
+        elif as_json:
             emit(json.dumps({"event": "notice", "level": level, "message": message}))
         else:
             print(f"hookdev: {level}: {message}", file=sys.stderr, flush=True)
@@ -124,6 +129,9 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
                                  "hook_urls": session.hook_urls()}))
         else:
             emit(banner(session))
+        started = True
+        for level, message in early:
+            on_notice(level, message)
         await stopping.wait()
     finally:
         await session.stop()
@@ -158,7 +166,7 @@ def banner(session: Session) -> str:
         lines.append(f"  public URL   {session.public_url}")
         lines.append(f"  paste into Okta, e.g. {session.public_url}/registrationHook")
     elif session.tunnel_error:
-        lines.append(f"  tunnel       failed: {session.tunnel_error}")
+        lines.append("  tunnel       failed (see below); the local receiver runs anyway")
     else:
         lines.append("  tunnel       off (add --tunnel so Okta can reach this laptop)")
     lines.append(f"  auth         {auth_hint(s, session.issuer)}")

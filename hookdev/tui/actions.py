@@ -32,9 +32,9 @@ MAIN_ACTIONS: tuple[Action, ...] = (
     Action("m", "mark", "Mark", "Mark or unmark the selected call for export", footer=False),
     Action("o", "original", "Original", "Go to the original of the selected replay", footer=False),
     Action("escape", "follow", "Newest", "Clear the filter, then follow the newest call again", footer=False),
-    Action("t", "toggle_theme", "Theme", "Switch between the normal and the high-contrast (projector) theme", footer=False),
-    Action("question_mark", "help", "Help", "Show every key"),
-    Action("q", "quit", "Quit", "Stop the receiver and the tunnel, and leave"),
+    Action("t", "app.toggle_theme", "Theme", "Switch between the normal and the high-contrast (projector) theme", footer=False),
+    Action("question_mark", "app.help", "Help", "Show every key"),
+    Action("q", "app.quit", "Quit", "Stop the receiver and the tunnel, and leave"),
 )
 
 

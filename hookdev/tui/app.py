@@ -73,7 +73,15 @@ class HookdevApp(App[int]):
                 await self.session.start()
             if self.after_start is not None:
                 self._extra = await self.after_start(self.session)
-        except Exception as exc:  # shown to the user, then the app leaves with exit code 2
+        except OSError as exc:
+            server = self.session.settings.server
+            await self.session.stop()
+            self.post_message(SessionFailed(
+                f"cannot listen on {server.host}:{server.port} ({exc.strerror}); is another hookdev running? "
+                "Pick another port with --port, or --port 0 for any free one"))
+            return
+        except Exception as exc:  # shown after the app closes; the exit code is 2
+            await self.session.stop()
             self.post_message(SessionFailed(str(exc)))
             return
         self.post_message(SessionStarted())

@@ -68,14 +68,18 @@ class MainScreen(MainActions, Screen[None]):
     def session_started(self) -> None:
         """Called by the app once the receiver listens: subscribe, then load the newest stored calls."""
         s = self.session.settings
-        self.detail.secret_header = s.auth.header if s.auth.mode == "header" else None
-        self.session.subscribe(self._pending.append)  # on the loop, after each commit: cheap on purpose
+        self.detail.secret_header = s.auth.header if s.auth.mode == "header" or s.auth.secret else None
+        self.session.subscribe(self._arrived)
         install = getattr(self.session, "install_breakpoints", None)
         if install is not None:
             self.breakpoints = install()
             self.breakpoints.on_hold(lambda held: self.post_message(CallHeld(held)))
         self.started = True
         self.reload()
+
+    def _arrived(self, exchange: Exchange) -> None:
+        """On the loop, after each commit: only queue it; flush() draws the batch."""
+        self._pending.append(exchange)
 
     @work(exclusive=True, group="load")
     async def reload(self) -> None:

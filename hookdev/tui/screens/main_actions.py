@@ -167,7 +167,7 @@ class MainActions:
         if not target:
             return
         s = self.session.settings
-        secret = s.auth.header if s.auth.mode == "header" else None
+        secret = s.auth.header if s.auth.mode == "header" or s.auth.secret else None
         try:
             written = await asyncio.to_thread(write_export, chosen, fmt, Path(target).expanduser(),
                                               secret_header=secret, base_url=self.session.local_url)

@@ -47,25 +47,25 @@ def render_status(s: StatusState) -> Text:
         text.append(s.public_url, style="bold")
     elif s.tunnel_note:
         text.append(f"   {s.tunnel_note}", style="dim")
-    text.append("   auth ", style="dim")
+    if s.stored > s.shown:
+        text.append(f"   newest {s.shown:,} of {s.stored:,} shown (/ finds older)", style="dim")
+    if s.filter_text:
+        text.append("   filter ", style="dim")
+        text.append(s.filter_text, style="bold reverse")
+    text.append("\nauth ", style="dim")
     text.append(s.auth, style="bold")
-    text.append("\npaste into Okta ", style="dim")
-    text.append("  ".join(s.hook_urls[:3]) + ("  …" if len(s.hook_urls) > 3 else ""))
-    text.append("  (c copies)", style="dim")
-    text.append("\ncalls ", style="dim")
+    text.append("   calls ", style="dim")
     text.append(str(s.calls), style="bold")
     text.append("  rejected ", style="dim")
     text.append(str(s.rejected), style="bold red" if s.rejected else "bold")
     text.append("  invalid answers ", style="dim")
     text.append(str(s.invalid), style="bold red" if s.invalid else "bold")
-    if s.stored > s.shown:
-        text.append(f"   showing newest {s.shown:,} of {s.stored:,} (/ to search older)", style="dim")
-    if s.filter_text:
-        text.append("   filter ", style="dim")
-        text.append(s.filter_text, style="bold reverse")
     if s.armed:
         text.append("   ⏸ breakpoint ", style="bold yellow")
         text.append(", ".join(s.armed), style="bold yellow")
     if s.reveal:
         text.append("   secrets shown", style="bold red")
+    text.append("\npaste into Okta ", style="dim")
+    text.append("  ".join(s.hook_urls[:3]) + ("  …" if len(s.hook_urls) > 3 else ""))
+    text.append("  (c copies)", style="dim")
     return text

@@ -1,0 +1,95 @@
+"""`hookdev demo`: everything local (receiver, authserver, sample calls of every kind) with the inspector or lines."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from hookdev.cli.common import HELP_FORMAT
+from hookdev.demo import AUTH_LABEL, DemoTraffic, demo_settings
+from hookdev.models import Exchange
+from hookdev.render import summary_line
+from hookdev.session import Session
+
+EPILOG = """\
+examples:
+  hookdev demo                          the inspector with a call every second (q quits)
+  hookdev demo --theme contrast         high contrast, for projectors
+  hookdev demo --headless --count 11    one line per call, stop after one round of every kind
+
+No Okta org and no ngrok account needed: the calls come from hookdev itself, signed by its own
+authorization server. The store lives in a temporary folder unless --dir is given.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="see hookdev work in seconds: sample Okta calls of every kind, locally",
+                       description="Start the receiver and a stream of sample Okta hook calls, all local.",
+                       epilog=EPILOG, formatter_class=HELP_FORMAT)
+    p.add_argument("--headless", action="store_true", help="no inspector: print one line per call")
+    p.add_argument("--json", action="store_true", help="with --headless: JSON lines instead of text")
+    p.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds between calls (default 1)")
+    p.add_argument("--count", type=int, metavar="N", help="stop sending after N calls (headless: then exit)")
+    p.add_argument("--dir", metavar="FOLDER", help="keep the store, keys and answers here (default: a temp folder)")
+    p.add_argument("--theme", choices=("normal", "contrast"), help="inspector theme (contrast: for projectors)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.interval < 0 or (args.count is not None and args.count < 1):
+        print("hookdev demo: --interval must be >= 0 and --count >= 1", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="hookdev-demo-") as tmp:
+        folder = Path(args.dir) if args.dir else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        settings = demo_settings(folder.resolve())
+        if args.headless:
+            return asyncio.run(run_headless(Session(settings), args.interval, args.count, as_json=args.json))
+        from hookdev.tui.app import run_inspector
+
+        async def start_traffic(session: Session) -> DemoTraffic:
+            traffic = DemoTraffic(session, interval=args.interval, count=args.count)
+            traffic.start()
+            return traffic
+
+        return run_inspector(settings, theme=args.theme, after_start=start_traffic, auth_label=AUTH_LABEL)
+
+
+async def run_headless(session: Session, interval: float, count: int | None, *, as_json: bool,
+                       out: TextIO = sys.stdout) -> int:
+    """Print one line per exchange until `count` calls were made (or Ctrl-C)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+
+    def emit(line: str) -> None:
+        out.write(line + "\n")
+        out.flush()
+
+    def on_exchange(ex: Exchange) -> None:
+        emit(json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex))
+
+    session.subscribe(on_exchange)
+    await session.start()
+    emit(json.dumps({"event": "listening", "url": session.local_url}) if as_json
+         else f"hookdev demo at {session.local_url} ({AUTH_LABEL}); Ctrl-C stops")
+    traffic = DemoTraffic(session, interval=interval, count=count)
+    traffic.start()
+    try:
+        while not stopping.is_set() and not traffic.done:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the last exchange's listeners run just after its answer
+    finally:
+        await traffic.stop()
+        await session.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0
+

@@ -1,0 +1,134 @@
+"""Faults around the receiver: a forward upstream that refuses, hangs, resets or answers garbage; a key set that fails."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import pytest
+
+from hookdev.auth.authserver import mint_token
+from hookdev.auth.keys import KeyStore
+from hookdev.store import Filter
+from tests.reliability.live import TOKEN_BODY, live_session
+
+Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await asyncio.sleep(30)
+
+
+async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a RST
+    writer.transport.abort()
+
+
+async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"\x00\xffnot http at all\r\n\r\n")
+    await writer.drain()
+    writer.close()
+
+
+async def half_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"commands\": [")
+    await writer.drain()
+    writer.close()
+
+
+async def raw_server(behaviour: Behaviour) -> tuple[asyncio.AbstractServer, str]:
+    server = await asyncio.start_server(behaviour, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def still_answers_locally(session) -> bool:
+    """An event-hook verification GET is answered by hookdev itself, whatever the upstream does."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(session.local_url + "/e", headers={"X-Okta-Verification-Challenge": "c"}) as resp:
+            return resp.status == 200
+
+
+def closed_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+async def call(session, path: str = "/tokenHook", headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(session.local_url + path, data=TOKEN_BODY,
+                             headers={"Content-Type": "application/json", **(headers or {})}) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+
+@pytest.mark.parametrize("fault, status, says", [
+    ("refuses", 502, "nothing is listening"),
+    ("hangs", 504, "did not answer within"),
+    ("resets", 502, "connection"),
+    ("garbage", 502, ""),
+    ("half_answer", 502, ""),
+])
+async def test_forward_upstream_faults_are_answered_and_recorded(tmp_path, fault, status, says):
+    behaviours = {"hangs": hang, "resets": reset, "garbage": garbage, "half_answer": half_answer}
+    server = None
+    if fault == "refuses":
+        upstream = closed_port()
+    else:
+        server, upstream = await raw_server(behaviours[fault])
+    try:
+        responses = {"forward": upstream, "forward_timeout": 0.5}
+        async with live_session(tmp_path, responses=responses) as session:
+            got, payload = await call(session)
+            assert got == status and says in payload["error"]
+            [ex] = session.store.list(Filter(path="/tokenHook"))
+            assert (ex.status, ex.source) == (status, "forward") and ex.error
+            assert session.counters.errors == 1
+            assert (await call(session, "/again"))[0] == status  # still answering the same way
+            assert session.store.count() == 2 and await still_answers_locally(session)
+    finally:
+        if server is not None:
+            server.close()
+
+
+async def key_set_server(kind: str) -> tuple[asyncio.AbstractServer | None, str]:
+    if kind == "refuses":
+        return None, closed_port()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        if kind == "hangs":
+            await asyncio.sleep(30)
+        bodies = {"error_500": (500, b"oops"), "not_json": (200, b"<html>"), "no_keys": (200, b'{"keys": "x"}')}
+        code, body = bodies[kind]
+        writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (code, len(body), body))
+        await writer.drain()
+        writer.close()
+
+    return await raw_server(answer)
+
+
+@pytest.mark.parametrize("kind", ["refuses", "hangs", "error_500", "not_json", "no_keys"])
+async def test_key_set_fetch_faults_refuse_the_call_clearly(tmp_path, kind):
+    server, base = await key_set_server(kind)
+    try:
+        auth = {"mode": "oauth", "issuer": base + "/oauth2/default"}
+        async with live_session(tmp_path, auth=auth) as session:
+            session.verifier.keys._timeout = 0.5  # the default waits 2 s for a hung key server
+            good, _ = mint_token(session.settings.authserver, KeyStore.in_memory(), base + "/oauth2/default",
+                                 "okta-hooks", ["okta.hooks"])
+            status, payload = await call(session, headers={"Authorization": "Bearer " + good})
+            assert status == 401 and payload["reason"] == "jwks_unavailable"
+            [ex] = session.store.list()
+            assert not ex.auth.ok and ex.auth.reason == "jwks_unavailable" and ex.auth.detail
+            assert (await call(session))[0] == 401  # and a call without a token is still refused, not crashed
+            assert session.store.count() == 2
+    finally:
+        if server is not None:
+            server.close()

@@ -1,0 +1,156 @@
+"""`hookdev send`, `replay` and `import` from the command line: output, JSON, exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from hookdev.cli import main
+from hookdev.export import to_har
+from hookdev.store import Store
+from tests.conftest import make_exchange
+
+
+class ThreadedReceiver:
+    """A recording receiver on its own loop in a thread, since the command runs its own asyncio loop."""
+
+    def __init__(self) -> None:
+        self.status, self.body, self.delay = 204, None, 0.0
+        self.calls: list[dict[str, Any]] = []
+        self.loop = asyncio.new_event_loop()
+        self.url = ""
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.calls.append({"method": request.method, "headers": dict(request.headers), "body": await request.read()})
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.body is None:
+            return web.Response(status=self.status)
+        return web.json_response(self.body(request) if callable(self.body) else self.body, status=self.status)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._hook)
+        self.runner = web.AppRunner(app, handle_signals=False)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+        self._ready.set()
+        self.loop.run_forever()
+
+    def start(self) -> ThreadedReceiver:
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[ThreadedReceiver]:
+    r = ThreadedReceiver().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "hookdev.toml"
+    path.write_text('[server]\nstore = "data/h.db"\n[auth]\nmode = "header"\nheader = "x-api-key"\nsecret = "k-123456789"\n')
+    return path
+
+
+def test_send_a_sample_prints_status_answer_and_verdict(receiver: ThreadedReceiver, config: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    receiver.status, receiver.body = 200, {"commands": [{"type": "com.okta.access.patch", "value": [
+        {"op": "add", "path": "/claims/extra", "value": "x"}]}]}
+    code = main(["send", "token", "--to", receiver.url + "/tokenHook", "--config", str(config)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "<- 200 OK" in out and '"com.okta.access.patch"' in out and "Okta would accept" in out
+    assert receiver.calls[0]["headers"]["x-api-key"] == "k-123456789"
+
+
+def test_send_exits_1_when_okta_would_reject_the_answer(receiver: ThreadedReceiver, config: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    receiver.status, receiver.body = 200, {"commands": [{"type": "com.okta.nope", "value": []}]}
+    assert main(["send", "token", "--to", receiver.url, "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "problems:" in out and "NO  Okta would not accept" in out
+
+
+def test_send_timeout_exits_1_with_the_timeout_verdict(receiver: ThreadedReceiver, config: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    receiver.delay = 1.0
+    code = main(["send", "telephony-sms", "--to", receiver.url, "--config", str(config), "--timeout", "0.2", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 1 and result["status"] is None and result["attempts"] == 1
+    assert "own rate-limited provider" in result["verdict"]
+    assert result["validation"]["timing"]["grade"] == "timeout"
+
+
+def test_send_json_with_set_edits(receiver: ThreadedReceiver, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["send", "registration-ssr", "--to", receiver.url, "--config", str(config), "--json",
+                 "--set", "data.userProfile.email=x@y.com"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["kind"] == "registration" and result["accepted"] is True
+    assert json.loads(receiver.calls[0]["body"])["data"]["userProfile"]["email"] == "x@y.com"
+    assert all("k-123456789" not in v for _, v in result["request_headers"]), "secrets masked in output"
+
+
+def test_verify_event_hook(receiver: ThreadedReceiver, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    receiver.status = 200
+    receiver.body = lambda request: {"verification": request.headers["X-Okta-Verification-Challenge"]}
+    assert main(["send", "--verify-event-hook", "--to", receiver.url + "/userCreated", "--config", str(config)]) == 0
+    assert receiver.calls[0]["method"] == "GET" and "event hook is verified" in capsys.readouterr().out
+
+
+def test_usage_errors_exit_2(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send", "--to", "http://127.0.0.1:9", "--config", str(config)]) == 2
+    assert main(["send", "token", "--to", "http://127.0.0.1:9", "--config", str(config), "--set", "oops"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_an_unknown_payload_exits_1(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send", "no-such-sample", "--to", "http://127.0.0.1:9", "--config", str(config)]) == 1
+    assert "not a file, a sample name or a stored exchange id" in capsys.readouterr().err
+
+
+def test_replay_without_a_serve_exits_1_and_says_so(tmp_path: Path, config: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    store = Store(tmp_path / "data" / "h.db")
+    ex = make_exchange()
+    store.add_now(ex)
+    store.close()
+    assert main(["replay", ex.id, "--config", str(config)]) == 1
+    assert "no hookdev serve is running" in capsys.readouterr().err
+
+
+def test_import_then_replay_to_a_url(receiver: ThreadedReceiver, tmp_path: Path, config: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ex = make_exchange()
+    har = tmp_path / "c.har"
+    har.write_text(json.dumps(to_har([ex], redact=True, secret_header=None)))
+    assert main(["import", str(har), "--config", str(config)]) == 0
+    new_id = capsys.readouterr().out.splitlines()[1].split()[0]
+    assert main(["replay", new_id, "--config", str(config), "--to", receiver.url, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    call = receiver.calls[0]
+    assert call["body"] == ex.request.body and call["headers"]["X-Hookdev-Replay-Of"] == new_id
+    assert "Authorization" not in call["headers"] and result["replay_of"] == new_id
+    assert result["url"] == receiver.url + "/tokenHook"
