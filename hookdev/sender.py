@@ -354,6 +354,8 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     if answer is None:
         return f"Okta would get no answer ({error}){tries}: {validation.problems[0].consequence}."
+    if accepted and answer.status == 204 and kind in NO_CHANGE:
+        return f"Okta would accept this 204 answer: {NO_CHANGE[kind]}."
     if accepted:
         return f"Okta would accept this {answer.status} answer: {ACCEPTED.get(kind, 'the call succeeded')}."
     if kind == "unknown":
@@ -366,6 +368,15 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
     more = f" (and {len(validation.problems) - 1} more problem(s))" if len(validation.problems) > 1 else ""
     return f"Okta would not accept this answer{tries}: {first.path}: {first.message}{tail}{more}."
 
+
+NO_CHANGE: dict[str, str] = {
+    "event": "the delivery counts as done",
+    "registration": "no change, the registration is allowed as submitted",
+    "token": "no change, the tokens are issued as they are",
+    "saml": "no change, the assertion is sent as it is",
+    "password_import": "the default action, the password is not verified (UNVERIFIED)",
+    "user_import": "no change, the user is imported as mapped",
+}
 
 ACCEPTED: dict[str, str] = {
     "event_verification": "the challenge is echoed, so the event hook is verified",

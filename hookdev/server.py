@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import socket
@@ -34,6 +35,10 @@ OKTA_BUDGET_S = 3.0
 KEPT_OF_OVERSIZED = 64 * 1024
 """How much of a body over the limit is kept in the store, so the user can see what it was."""
 REPLAY_HEADER = "X-Hookdev-Replay-Of"
+EVENT_HOOKS_NO_OAUTH = (
+    ". Note: Okta secures event hooks with a header secret only, never OAuth 2.0; "
+    "use [auth] mode = basic or header for event hooks"
+)
 
 
 class Verifier(Protocol):
@@ -156,6 +161,8 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
                 kind = classify_body(body)
             except _Refused as refused:
                 bad_body = refused
+        if not verdict.ok and verdict.scheme == "oauth" and kind in ("event", "event_verification"):
+            verdict = dataclasses.replace(verdict, detail=verdict.detail + EVENT_HOOKS_NO_OAUTH)
         # Auth comes first: a caller without credentials learns nothing about its body.
         if not verdict.ok and receiver.enforce:
             answer = _unauthorized(verdict)

@@ -54,7 +54,7 @@ def validation_cell(ex: Exchange) -> Text:
 
 def row_cells(ex: Exchange, marked: bool = False) -> tuple[Any, ...]:
     """The cells of one list row: mark, time, method, path, kind, auth, status, latency, validation, replay."""
-    replay = Text(f"↻ {ex.replay_of[:8]}", style="bold cyan") if ex.replay_of else Text("")
+    replay = Text(f"↻ {ex.replay_of}", style="bold cyan") if ex.replay_of else Text("")
     return (
         Text("●", style="bold magenta") if marked else Text(" "),
         clock_text(ex.time),
@@ -88,7 +88,8 @@ def _headers(headers: Headers) -> Text:
 
 
 def _heading(title: str, extra: str = "") -> Text:
-    text = Text(title, style="bold reverse")
+    text = Text()
+    text.append(title, style="bold reverse")
     if extra:
         text.append(f"  {extra}", style=DIM)
     return text
@@ -152,7 +153,7 @@ def auth_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> Rende
         parts += [_heading("Token header"), JSON.from_data(verdict.token_header, indent=2)]
     if verdict.claims is not None:
         parts += [Text(""), _heading("Token claims", "(decoded; trust them only when the verdict is ✓)")]
-        parts += [JSON.from_data(verdict.claims, indent=2), _claim_times(verdict.claims, ex.time)]
+        parts += [_claim_times(verdict.claims, ex.time), JSON.from_data(verdict.claims, indent=2)]
     if ex.status == 401 and not verdict.ok:
         parts.append(Text("refused with 401: Okta counts this call as failed", style=WARN))
     return Group(*parts)
@@ -185,7 +186,7 @@ def validation_view(ex: Exchange) -> RenderableType:
     for number, problem in enumerate(v.problems, 1):
         line = Text.assemble((f"{number}. ", "bold"), (problem.path, "bold cyan"), f"  {problem.message}")
         if problem.consequence:
-            line.append(f"\n   → Okta: {problem.consequence}", style=WARN)
+            line.append(f"\n   → {problem.consequence}", style=WARN)
         parts.append(line)
     parts += [Text(""), _heading("Timing"), _timing_bar(ex)]
     return Group(*parts)

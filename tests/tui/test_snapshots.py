@@ -16,9 +16,12 @@ SIZE = (120, 40)
 
 
 async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let loads finish; workers waiting on a prompt (group "prompt") are left waiting."""
+    for _ in range(2):
+        await pilot.pause()
+        busy = [w for w in pilot.app.workers if w.group != "prompt" and not w.is_finished]
+        if busy:
+            await pilot.app.workers.wait_for_complete(busy)
     for area in pilot.app.screen.query(TextArea):
         area.cursor_blink = False
     await pilot.pause()

@@ -29,12 +29,12 @@ def _parsed(body: bytes) -> Any:
 def countdown_text(remaining: float, total: float) -> Text:
     filled = round(BAR * remaining / total) if total > 0 else 0
     style = "bold green" if remaining > 1.5 else "bold yellow" if remaining > 0.7 else "bold red"
-    text = Text("⏱ ")
-    text.append(f"{remaining:4.1f} s", style=style)
+    text = Text()
+    text.append(f"{remaining:4.1f} s left", style=style)
     text.append(" [")
     text.append("█" * filled, style=style)
     text.append("·" * (BAR - filled), style="dim")
-    text.append("]  then the answer below goes out as it is (the last version that parsed)")
+    text.append("]  then the last answer that parsed goes out")
     return text
 
 
@@ -46,7 +46,7 @@ class BreakpointEditor(AnswerEditor):
     def __init__(self, held: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
         call = held.call
         answer: Answer = held.answer
-        title = f"⏸ Held: {KIND_LABELS.get(call.kind, call.kind)} call to {call.request.path}"
+        title = f"HELD: {KIND_LABELS.get(call.kind, call.kind)} call to {call.request.path}"
         super().__init__(call.kind, answer.status, _parsed(answer.body), request_body=call.body, title=title)
         self.held = held
         self.clock = clock

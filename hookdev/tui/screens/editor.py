@@ -85,7 +85,7 @@ def problems_text(problems: list[Problem] | tuple[Problem, ...], ok_line: str) -
         text.append(p.path, style="bold cyan")
         text.append(f"  {p.message}\n")
         if p.consequence:
-            text.append(f"   → Okta: {p.consequence}\n", style="bold yellow")
+            text.append(f"   → {p.consequence}\n", style="bold yellow")
     return text
 
 

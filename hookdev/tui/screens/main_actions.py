@@ -61,14 +61,14 @@ class MainActions:
         try:
             result = await self.session.replay(ex.id, to=to, edited_body=body)
         except Exception as exc:  # a failed replay is a notification, never a crash of the inspector
-            self.notify(f"replay of {ex.id[:8]} failed: {exc}", severity="error")
+            self.notify(f"replay of {ex.id} failed: {exc}", severity="error")
             return
         status = result.status if result.status is not None else "no answer"
         note = f"\n{result.token_note}" if getattr(result, "token_note", None) else ""
         error = f"\n{result.error}" if getattr(result, "error", None) else ""
         severity = "information" if getattr(result, "accepted", True) else "warning"
         where = f" to {to}" if to else ""
-        self.notify(f"replayed {ex.id[:8]}{where} → {status}: {result.verdict}{error}{note}", severity=severity)
+        self.notify(f"replayed {ex.id}{where} → {status}: {result.verdict}{error}{note}", severity=severity)
 
     # -- editors ---------------------------------------------------------------------------------------
     @work(exclusive=True, group="prompt")
@@ -110,7 +110,7 @@ class MainActions:
             self.notify("only POST calls have a body to edit; press r to replay this one")
             return
         body = await self.app.push_screen_wait(RequestEditor(
-            ex.kind, ex.request.body, title=f"Edit the body of {ex.request.path} ({ex.id[:8]}), then replay"))
+            ex.kind, ex.request.body, title=f"Edit the body of {ex.request.path} ({ex.id}), then replay"))
         if body is not None:
             self.replay(ex, body=body)
 

@@ -6,7 +6,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from hookdev.models import Exchange
@@ -22,20 +22,29 @@ EMPTY = Text.assemble(
 )
 
 
-class DetailView(TabbedContent):
+class DetailView(Vertical):
     """Renders only the visible tab, so following a burst of calls stays cheap."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, initial="request")
+        super().__init__(id=id)
         self.exchange: Exchange | None = None
         self.reveal = False
         self.secret_header: str | None = None
 
     def compose(self) -> ComposeResult:
-        for key, title in TABS:
-            with TabPane(title, id=key):
-                with VerticalScroll():
-                    yield Static(id=f"{key}-body", classes="detail-body")
+        with TabbedContent(initial="request"):
+            for key, title in TABS:
+                with TabPane(title, id=key):
+                    with VerticalScroll():
+                        yield Static(id=f"{key}-body", classes="detail-body")
+
+    @property
+    def active(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    @active.setter
+    def active(self, key: str) -> None:
+        self.query_one(TabbedContent).active = key
 
     def show(self, exchange: Exchange | None, *, reveal: bool | None = None) -> None:
         self.exchange = exchange
@@ -48,8 +57,8 @@ class DetailView(TabbedContent):
         self._render_active()
 
     def _render_active(self) -> None:
-        tab = self.active or "request"
         try:
+            tab = self.active or "request"
             body = self.query_one(f"#{tab}-body", Static)
         except Exception:
             return  # not composed yet; on_mount renders

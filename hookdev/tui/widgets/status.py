@@ -54,14 +54,14 @@ def render_status(s: StatusState) -> Text:
         text.append(s.filter_text, style="bold reverse")
     text.append("\nauth ", style="dim")
     text.append(s.auth, style="bold")
-    text.append("   calls ", style="dim")
+    text.append("   this run: calls ", style="dim")
     text.append(str(s.calls), style="bold")
     text.append("  rejected ", style="dim")
     text.append(str(s.rejected), style="bold red" if s.rejected else "bold")
     text.append("  invalid answers ", style="dim")
     text.append(str(s.invalid), style="bold red" if s.invalid else "bold")
     if s.armed:
-        text.append("   ⏸ breakpoint ", style="bold yellow")
+        text.append("   breakpoint on ", style="bold yellow")
         text.append(", ".join(s.armed), style="bold yellow")
     if s.reveal:
         text.append("   secrets shown", style="bold red")

@@ -1,0 +1,75 @@
+"""Breakpoints hold the next call of a kind, pass everything else through, and answer before Okta's deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from hookdev.breakpoints import BreakpointResponder
+from hookdev.models import Answer, HookCall, RequestSnapshot
+from hookdev.responders import DefaultResponder
+
+
+def call(kind: str = "token", budget: float = 3.0) -> HookCall:
+    return HookCall(kind, RequestSnapshot("POST", "/tokenHook"), body={}, deadline=time.monotonic() + budget)  # type: ignore[arg-type]
+
+
+async def test_unarmed_calls_pass_straight_through() -> None:
+    bp = BreakpointResponder(DefaultResponder())
+    answer = await bp.respond(call())
+    assert (answer.status, answer.source) == (204, "default")
+    assert bp.held == []
+
+
+async def test_held_call_is_answered_with_the_edit_when_sent() -> None:
+    bp = BreakpointResponder(DefaultResponder())
+    seen = []
+    bp.on_hold(seen.append)
+    bp.arm("token")
+    task = asyncio.create_task(bp.respond(call()))
+    await asyncio.sleep(0.01)
+    assert len(seen) == 1 and seen[0].answer.status == 204 and not task.done()
+    assert seen[0].send(Answer.json(200, {"commands": []}))
+    answer = await task
+    assert (answer.status, answer.body, answer.source) == (200, b'{"commands": []}', "breakpoint")
+    assert seen[0].released == "user" and bp.armed == set()
+
+
+async def test_deadline_sends_the_current_answer_in_time() -> None:
+    bp = BreakpointResponder(DefaultResponder(), margin=0.3)
+    bp.on_hold(lambda held: held.update(Answer.json(200, {"edited": True})))
+    released = []
+    bp.on_release(released.append)
+    bp.arm("token")
+    the_call = call(budget=0.45)
+    answer = await bp.respond(the_call)
+    assert answer.body == b'{"edited": true}' and released[0].released == "deadline"
+    assert released[0].deadline == the_call.deadline - 0.3  # planned to leave 0.3 s before Okta gives up
+
+
+async def test_arming_is_one_shot_and_other_kinds_are_not_held() -> None:
+    bp = BreakpointResponder(DefaultResponder(), margin=2.95)
+    bp.arm("saml")
+    assert (await bp.respond(call("token"))).source == "default"
+    first = await bp.respond(call("saml"))  # held until its (tiny) deadline
+    second = await bp.respond(call("saml"))
+    assert (first.source, second.source) == ("breakpoint", "default")
+
+
+async def test_a_call_already_past_its_budget_is_not_held() -> None:
+    bp = BreakpointResponder(DefaultResponder())
+    bp.arm("token")
+    answer = await bp.respond(call(budget=0.1))
+    assert answer.source == "default" and "token" not in bp.armed
+
+
+async def test_close_releases_held_calls_and_attributes_pass_through() -> None:
+    inner = DefaultResponder()
+    inner.templates = "book"  # type: ignore[attr-defined]
+    bp = BreakpointResponder(inner)
+    assert bp.templates == "book"
+    bp.arm("token")
+    task = asyncio.create_task(bp.respond(call()))
+    await asyncio.sleep(0.01)
+    await bp.close()
+    assert (await task).source == "breakpoint"

@@ -1,0 +1,57 @@
+"""The real `hookdev serve` in a terminal (tmux): calls arrive, rows appear, `r` adds a replay, `q` exits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+def wait_for(predicate, what: str, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_serve_in_a_terminal(tmp_path: Path) -> None:
+    name = f"hookdev-test-{tmp_path.name}"
+    store = tmp_path / "hooks.db"
+    command = (f"cd {tmp_path} && env -u NO_COLOR {sys.executable} -m hookdev serve --port 0 --store {store} "
+               f"--auth none; echo EXITED $?; sleep 10")
+    tmux("new-session", "-d", "-s", name, "-x", "140", "-y", "40", command)
+    try:
+        runtime = store.with_name(store.name + ".serve.json")
+        url = json.loads(wait_for(lambda: runtime.exists() and runtime.read_text(), "the serve URL"))["url"]
+        screen = lambda: tmux("capture-pane", "-t", name, "-p")  # noqa: E731
+        wait_for(lambda: "paste into Okta" in screen(), "the first paint")
+        body = (SAMPLES / "token.json").read_bytes()
+        request = urllib.request.Request(url + "/tokenHook", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            assert resp.status == 204
+        wait_for(lambda: "/tokenHook" in screen() and "✓ valid" in screen(), "the row of the call")
+        tmux("send-keys", "-t", name, "r")
+        wait_for(lambda: "↻" in screen(), "the replay row")
+        assert screen().count("/tokenHook ") >= 2
+        tmux("send-keys", "-t", name, "q")
+        wait_for(lambda: "EXITED 0" in screen(), "a clean exit")
+        assert not runtime.exists()  # the session stopped and removed its runtime file
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
