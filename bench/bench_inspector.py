@@ -114,7 +114,6 @@ async def main() -> None:
                 await asyncio.sleep(0.02)
             await burst
             await app.action_quit()
-        print("first keys (ms):", [round(x) for x in latencies[:6]], file=sys.stderr)
         latencies.sort()
         print(json.dumps({"stored": STORED, "rows_shown": 1000}))
         print(f"load {STORED:,} stored exchanges (newest 1,000 shown): {load_s * 1000:.0f} ms (app start included)")

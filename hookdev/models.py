@@ -8,6 +8,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Literal
 
 Kind = Literal[
@@ -252,10 +253,16 @@ def new_id(now: float | None = None) -> str:
     return stamp + tail
 
 
+@lru_cache(maxsize=4)
+def _iso_second(second: int) -> str:
+    return datetime.fromtimestamp(second, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def iso_time(epoch: float) -> str:
     """ISO 8601 in UTC with milliseconds and a Z."""
-    dt = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    ms = int(epoch * 1000)
+    # Calls come in bursts within one second: format the second once.
+    return f"{_iso_second(ms // 1000)}.{ms % 1000:03d}Z"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from hookdev.store import Store
 from tests.conftest import ROOT, SAMPLES

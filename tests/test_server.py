@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from hookdev.models import Answer, AuthVerdict, HookCall, RequestSnapshot
 from hookdev.responders import DefaultResponder

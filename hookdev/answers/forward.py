@@ -108,6 +108,7 @@ class ForwardResponder:
                       source=answer.source, log=answer.log, error=answer.error)
 
     async def close(self) -> None:
+        await self.templates.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -54,6 +54,7 @@ from typing import Any
 from hookdev.answers.capture import capture_logger, capturing
 from hookdev.answers.request import ROUTES_ATTR, BadReturn, HookRequest, hook, normal_path, to_answer
 from hookdev.answers.templates import TemplateBook
+from hookdev.answers.watch import Poller
 from hookdev.models import INLINE_KINDS, Answer, HookCall
 
 __all__ = ["HandlerFile", "HandlerResponder", "HookRequest", "hook"]
@@ -169,22 +170,28 @@ class HandlerFile:
         self.notify = notify
         self.check_interval = check_interval
         self._loaded: LoadedHandlers | None = None
-        self._checked = 0.0
         self._lock = asyncio.Lock()
+        self._poller = Poller(self._recheck, check_interval)
 
     async def current(self) -> LoadedHandlers:
+        """The loaded functions: from memory, kept fresh by a background poller (check_interval 0: a stat per call)."""
         loaded = self._loaded
-        if loaded is not None and time.monotonic() - self._checked < self.check_interval:
+        if loaded is not None and self.check_interval:
             return loaded
+        fresh = await self._recheck()
+        self._poller.start()
+        return fresh
+
+    async def _recheck(self) -> LoadedHandlers:
         async with self._lock:
-            if self._loaded is not None and time.monotonic() - self._checked < self.check_interval:
-                return self._loaded
             fresh = await asyncio.to_thread(self._refresh, self._loaded)
-            self._checked = time.monotonic()
             if fresh is not self._loaded:
                 self._announce(self._loaded, fresh)
                 self._loaded = fresh
             return fresh
+
+    async def close(self) -> None:
+        await self._poller.stop()
 
     def _refresh(self, loaded: LoadedHandlers | None) -> LoadedHandlers:
         try:
@@ -286,6 +293,8 @@ class HandlerResponder:
         return result
 
     async def close(self) -> None:
+        await self.handlers.close()
+        await self.templates.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hookdev.answers.watch import Poller
 from hookdev.errors import ResponseTemplateError
 from hookdev.models import Answer, Headers, HookCall, Kind
 from hookdev.okta.defaults import default_answer
@@ -120,6 +121,7 @@ class TemplateBook:
         self._loaded: dict[Path, _Loaded] = {}
         self._resolved: dict[tuple[Kind, str | None], _Resolved] = {}
         self._reported: set[tuple[Path, tuple[int, int, int]]] = set()
+        self._poller = Poller(lambda: asyncio.to_thread(self._recheck), check_interval)
 
     def file_for(self, kind: Kind, path: str | None = None) -> Path:
         """The file of a kind's template, or of a path's override when path is given."""
@@ -148,17 +150,28 @@ class TemplateBook:
         return target
 
     async def answer(self, call: HookCall) -> Answer:
-        """The answer for a call: from memory while fresh, else after a stat (and read) in a thread."""
+        """The answer for a call: from memory, kept fresh by a background poller (check_interval 0: a stat per call)."""
         key = (call.kind, call.request.path)
         resolved = self._resolved.get(key)
-        if resolved is None or time.monotonic() - resolved.checked >= self.check_interval:
+        if resolved is None or not self.check_interval:
             resolved = await asyncio.to_thread(self._resolve, call.kind, call.request.path)
+            self._poller.start()
         loaded = resolved.loaded
         if loaded.error is not None:
             message = str(loaded.error)
             return Answer.json(500, {"error": message}, source="template", error=message)
         assert loaded.template is not None
         return loaded.template.answer()
+
+    def _recheck(self) -> None:
+        """Look at every file in use again (a worker thread, from the poller)."""
+        with self._lock:
+            keys = list(self._resolved)
+        for kind, path in keys:
+            self._resolve(kind, path)
+
+    async def close(self) -> None:
+        await self._poller.stop()
 
     def _resolve(self, kind: Kind, path: str | None) -> _Resolved:
         file = self.file_for(kind, path) if path is not None else None
@@ -266,4 +279,4 @@ class TemplateResponder:
         return await self.templates.answer(call)
 
     async def close(self) -> None:
-        return None
+        await self.templates.close()

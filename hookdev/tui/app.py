@@ -100,6 +100,8 @@ class HookdevApp(App[int]):
     async def action_quit(self) -> None:
         """Stop the demo traffic, the receiver and the tunnel, then leave."""
         self.notify("stopping the receiver…")
+        if self.main.breakpoints is not None:
+            self.main.breakpoints.release_all()  # a held call gets its answer now, not at shutdown
         stop = getattr(self._extra, "stop", None)
         if stop is not None:
             await stop()

@@ -54,7 +54,7 @@ def validation_cell(ex: Exchange) -> Text:
 
 def row_cells(ex: Exchange, marked: bool = False) -> tuple[Any, ...]:
     """The cells of one list row: mark, time, method, path, kind, auth, status, latency, validation, replay."""
-    replay = Text(f"↻ {ex.replay_of}", style="bold cyan") if ex.replay_of else Text("")
+    replay = Text("↻ replay", style="bold cyan") if ex.replay_of else Text("")
     return (
         Text("●", style="bold magenta") if marked else Text(" "),
         clock_text(ex.time),

@@ -41,7 +41,8 @@ def countdown_text(remaining: float, total: float) -> Text:
 class BreakpointEditor(AnswerEditor):
     """Edit a held call's answer; ctrl+s sends it now, and the deadline sends the current one."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Send now"), Binding("escape", "cancel", "Send as is")]
+    BINDINGS = [Binding("ctrl+s", "save", "Send now", priority=True),
+                Binding("escape", "cancel", "Send as is", priority=True)]
 
     def __init__(self, held: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
         call = held.call

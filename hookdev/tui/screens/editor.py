@@ -93,9 +93,9 @@ class AnswerEditor(ModalScreen[Any]):
     """Edit the answer for one kind; dismisses with (Draft, path or None) on save, None on cancel."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+r", "okta_default", "Okta default"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+r", "okta_default", "Okta default", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),  # the TextArea would take escape to leave focus
     ]
 
     def __init__(self, kind: Kind, status: int, body: Any, *, headers: Headers = (), request_body: Any = None,
@@ -178,7 +178,7 @@ class AnswerEditor(ModalScreen[Any]):
 class RequestEditor(AnswerEditor):
     """Edit a recorded call's body; dismisses with the new body bytes, to be replayed."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Replay"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Replay", priority=True), Binding("escape", "cancel", "Cancel", priority=True)]
 
     def __init__(self, kind: Kind, body: Any, *, title: str) -> None:
         super().__init__(kind, 200, body, title=title)

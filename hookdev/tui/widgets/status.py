@@ -66,6 +66,6 @@ def render_status(s: StatusState) -> Text:
     if s.reveal:
         text.append("   secrets shown", style="bold red")
     text.append("\npaste into Okta ", style="dim")
-    text.append("  ".join(s.hook_urls[:3]) + ("  …" if len(s.hook_urls) > 3 else ""))
+    text.append("  ".join(s.hook_urls[:2]) + ("  …" if len(s.hook_urls) > 2 else ""))
     text.append("  (c copies)", style="dim")
     return text
