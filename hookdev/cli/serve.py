@@ -50,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--auth", choices=("none", "basic", "header", "oauth"), help="auth mode (overrides [auth] mode)")
     p.add_argument("--handler", metavar="FILE", help="answer with the Python functions in FILE")
     p.add_argument("--forward", metavar="URL", help="relay every call to your own service at URL")
+    p.add_argument("--theme", choices=("normal", "contrast"), help="inspector theme (contrast: for projectors)")
     p.set_defaults(run=run)
 
 
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             print("hookdev: the inspector is not available here; running headless", file=sys.stderr)
         else:
-            return run_inspector(settings)
+            return run_inspector(settings, theme=args.theme)
     return asyncio.run(run_headless(settings, as_json=args.json))
 
 

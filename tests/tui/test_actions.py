@@ -294,3 +294,17 @@ def _text(widget) -> str:
     console = Console(width=120, record=True)
     console.print(widget.content)
     return console.export_text()
+
+
+async def test_escape_in_the_breakpoint_editor_sends_the_answer_as_it_is(session: FakeSession) -> None:
+    app = HookdevApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        session.breakpoints.arm("token")
+        call = HookCall("token", RequestSnapshot("POST", "/tokenHook"), body={}, deadline=asyncio.get_running_loop().time() + 3)
+        task = asyncio.create_task(session.breakpoints.respond(call))
+        await settle(pilot)
+        assert isinstance(app.screen, BreakpointEditor)
+        await pilot.press("escape")
+        answer = await task
+        assert answer.status == 204 and session.breakpoints.held == [] and not isinstance(app.screen, BreakpointEditor)

@@ -21,27 +21,29 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
 
 
-def wait_for(predicate, what: str, timeout: float = 10.0):
+def wait_for(predicate, what: str, timeout: float = 10.0, show=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f"; the terminal shows:\n{show()}" if show else ""))
 
 
 def test_serve_in_a_terminal(tmp_path: Path) -> None:
     name = f"hookdev-test-{tmp_path.name}"
     store = tmp_path / "hooks.db"
-    command = (f"cd {tmp_path} && env -u NO_COLOR {sys.executable} -m hookdev serve --port 0 --store {store} "
+    command = (f"cd {tmp_path} && env -u NO_COLOR TERM=xterm-256color {sys.executable} -m hookdev serve --port 0 --store {store} "
                f"--auth none; echo EXITED $?; sleep 10")
     tmux("new-session", "-d", "-s", name, "-x", "140", "-y", "40", command)
     try:
+        # A tmux server started by this command may ignore -x/-y (default-size); set the size explicitly.
+        subprocess.run(["tmux", "resize-window", "-t", name, "-x", "140", "-y", "40"], capture_output=True)
         runtime = store.with_name(store.name + ".serve.json")
         url = json.loads(wait_for(lambda: runtime.exists() and runtime.read_text(), "the serve URL"))["url"]
         screen = lambda: tmux("capture-pane", "-t", name, "-p")  # noqa: E731
-        wait_for(lambda: "paste into Okta" in screen(), "the first paint")
+        wait_for(lambda: "paste into Okta" in screen(), "the first paint", show=screen)
         body = (SAMPLES / "token.json").read_bytes()
         request = urllib.request.Request(url + "/tokenHook", data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=5) as resp:
