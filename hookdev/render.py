@@ -37,6 +37,11 @@ def validation_label(ex: Exchange) -> str:
     return ex.validation.timing.grade if ex.validation.timing else "invalid"
 
 
+def format_ms(ms: float) -> str:
+    """Milliseconds with the precision that matters at that size."""
+    return f"{ms:.2f} ms" if ms < 1 else f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+
+
 def summary_line(ex: Exchange) -> str:
     """One line per exchange, as `serve --headless` prints them."""
     clock = datetime.fromtimestamp(ex.time).strftime("%H:%M:%S.%f")[:-3]
@@ -44,7 +49,7 @@ def summary_line(ex: Exchange) -> str:
     error = f"  ! {ex.error}" if ex.error and ex.status >= 400 else ""
     return (
         f"{clock}  {ex.id}  {ex.request.method:<4} {ex.request.path:<24} {KIND_LABELS.get(ex.kind, ex.kind):<12} "
-        f"{auth_label(ex):<22} {ex.status}  {ex.duration_ms:7.1f} ms  {validation_label(ex)}{replay}{error}"
+        f"{auth_label(ex):<22} {ex.status}  {format_ms(ex.duration_ms):>9}  {validation_label(ex)}{replay}{error}"
     )
 
 

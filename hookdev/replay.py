@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import dataclasses
 import json
 import os
@@ -92,7 +94,7 @@ async def replay(
     timeout: float | None = None,
 ) -> SendResult:
     """Send a stored call again as Okta would; the receiver records it as a new exchange with replay_of = id."""
-    ex = store.get(exchange_id)
+    ex = await asyncio.to_thread(store.get, exchange_id)
     if ex is None:
         raise HookdevError(f"no exchange {exchange_id!r} in {store.path} (see `hookdev list`)")
     url = target_url(ex, to, settings)

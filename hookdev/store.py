@@ -234,13 +234,13 @@ class Store:
         future: asyncio.Future[None] = loop.create_future()
         self._queue.put((exchange, future))
         try:
-            await asyncio.shield(future)
+            await future
             committed = True
         except StoreError:
             committed = False
         # Listeners run after the answer is sent, never in its way.
-        for listener in list(self._listeners):
-            loop.call_soon(self._notify, listener, exchange)
+        if self._listeners:
+            loop.call_soon(self._notify, exchange)
         return committed
 
     def add_now(self, exchange: Exchange) -> None:
@@ -250,12 +250,12 @@ class Store:
             conn.execute(INSERT, _row(exchange))
             conn.execute("COMMIT")
 
-    @staticmethod
-    def _notify(listener: Callable[[Exchange], None], exchange: Exchange) -> None:
-        try:
-            listener(exchange)
-        except Exception:
-            log.exception("exchange listener failed")
+    def _notify(self, exchange: Exchange) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(exchange)
+            except Exception:
+                log.exception("exchange listener failed")
 
     @contextmanager
     def _write_conn(self) -> Iterator[sqlite3.Connection]:

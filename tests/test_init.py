@@ -73,6 +73,7 @@ def test_init_writes_config_env_and_hooks_and_says_what_next(
     assert settings.path(settings.responses.handler) == tmp_path / "hooks.py"
     assert (settings.auth.mode, settings.auth.username, settings.auth.password) == ("basic", "admin", "supersecret")
     assert "USER=admin" in (tmp_path / ".env").read_text()
+    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600, ".env holds the password: private"
 
 
 def test_init_never_overwrites_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

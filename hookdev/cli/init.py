@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
+        if name == ".env":  # it holds the Basic password
+            (folder / name).chmod(0o600)
         print(f"created {folder / name}" + (" (overwritten)" if name in existing else ""))
     guide = GUIDES[args.kind]
     cd = f"  cd {folder}\n" if folder.resolve() != Path.cwd().resolve() else ""

@@ -94,6 +94,25 @@ async def start_session(session: Session) -> None:
         ) from None
 
 
+class LineWriter:
+    """Writes lines at once but flushes once per loop turn, so a burst of calls costs one flush, not one each."""
+
+    def __init__(self, out: TextIO, loop: asyncio.AbstractEventLoop) -> None:
+        self.out = out
+        self.loop = loop
+        self._flush_due = False
+
+    def __call__(self, line: str) -> None:
+        self.out.write(line + "\n")
+        if not self._flush_due:
+            self._flush_due = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        self.out.flush()
+
+
 async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.stdout) -> int:
     session = Session(settings)
     stopping = asyncio.Event()
@@ -101,9 +120,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
 
-    def emit(line: str) -> None:
-        out.write(line + "\n")
-        out.flush()
+    emit = LineWriter(out, loop)
 
     def on_exchange(ex: Exchange) -> None:
         emit(json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex))
