@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import aiohttp
@@ -16,18 +18,35 @@ from hookdev.store import Store
 from tests.conftest import ROOT, SAMPLES
 
 
-def start_serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hookdev", "serve", "--headless", "--json", "--port", "0", "--auth", "none", *extra],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    line = proc.stdout.readline()
-    if not line:
-        proc.kill()
-        raise AssertionError("serve printed nothing: " + proc.stderr.read())
-    first = json.loads(line)
+class Serve(subprocess.Popen):
+    """`hookdev serve --headless --json` whose output is drained by a thread, so a full pipe never stalls it."""
+
+    def __init__(self, tmp_path: Path, *extra: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
+        env["PYTHONPATH"] = str(ROOT)
+        super().__init__(
+            [sys.executable, "-m", "hookdev", "serve", "--headless", "--json", "--port", "0", "--auth", "none",
+             *extra],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.stdout:
+            self.lines.put(line)
+        self.lines.put("")
+
+    def next_line(self, timeout: float = 20) -> dict:
+        line = self.lines.get(timeout=timeout)
+        if not line:
+            raise AssertionError(f"serve exited (code {self.wait()}) before printing the expected line")
+        return json.loads(line)
+
+
+def start_serve(tmp_path: Path, *extra: str) -> tuple[Serve, str]:
+    proc = Serve(tmp_path, *extra)
+    first = proc.next_line()
     assert first["event"] == "listening"
     return proc, first["url"]
 
@@ -41,7 +60,7 @@ def test_json_lines_then_clean_stop_on_sigterm(tmp_path):
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=5) as resp:
             assert resp.status == 204
-        line = json.loads(proc.stdout.readline())
+        line = proc.next_line()
         assert line["event"] == "exchange"
         assert {"id", "time", "method", "path", "kind", "auth", "status", "duration_ms", "validation",
                 "replay_of"} <= set(line)

@@ -14,7 +14,7 @@ from hookdev.tui.screens.breakpoint import BreakpointEditor
 from hookdev.tui.screens.editor import AnswerEditor, RequestEditor
 from hookdev.tui.screens.help import HelpScreen
 from hookdev.tui.screens.prompts import ChoicePrompt, TextPrompt
-from tests.tui.conftest import FakeSession, ex, fake_session, mixed
+from tests.tui.conftest import FakeSession, ex, fake_session
 
 SIZE = (120, 40)
 
