@@ -122,6 +122,7 @@ class TemplateBook:
         self._resolved: dict[tuple[Kind, str | None], _Resolved] = {}
         self._reported: set[tuple[Path, tuple[int, int, int]]] = set()
         self._poller = Poller(lambda: asyncio.to_thread(self._recheck), check_interval)
+        self._answers: dict[Path, tuple[_Loaded, Answer]] = {}
 
     def file_for(self, kind: Kind, path: str | None = None) -> Path:
         """The file of a kind's template, or of a path's override when path is given."""
@@ -161,7 +162,12 @@ class TemplateBook:
             message = str(loaded.error)
             return Answer.json(500, {"error": message}, source="template", error=message)
         assert loaded.template is not None
-        return loaded.template.answer()
+        # Answers are immutable: encode each loaded template once, not once per call.
+        cached = self._answers.get(resolved.file)
+        if cached is None or cached[0] is not loaded:
+            cached = (loaded, loaded.template.answer())
+            self._answers[resolved.file] = cached
+        return cached[1]
 
     def _recheck(self) -> None:
         """Look at every file in use again (a worker thread, from the poller)."""
