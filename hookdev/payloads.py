@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,12 @@ from hookdev.sender import DROPPED_HEADERS, Payload, kind_of
 from hookdev.store import Store
 
 PACKAGE_SAMPLES = Path(__file__).resolve().parent.parent / "sample_payloads"
+INSTALLED_SAMPLES = Path(sys.prefix) / "share" / "hookdev" / "sample_payloads"
 
 
 def sample_dirs(cwd: Path | None = None) -> list[Path]:
-    """Where sample names are looked up: ./sample_payloads, then the one shipped beside the package."""
-    return [(cwd or Path.cwd()) / "sample_payloads", PACKAGE_SAMPLES]
+    """Where sample names are looked up: ./sample_payloads, the checkout's, then the copy installed with hookdev."""
+    return [(cwd or Path.cwd()) / "sample_payloads", PACKAGE_SAMPLES, INSTALLED_SAMPLES]
 
 
 def find_sample(name: str, cwd: Path | None = None) -> Path | None:
