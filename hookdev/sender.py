@@ -19,7 +19,7 @@ from hookdev.config import Settings
 from hookdev.errors import ConfigError, SendError
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot, Timing, Validation, header_value
 from hookdev.oauth_client import Token, TokenCache, fetch_token
-from hookdev.okta.commands import fails_for
+from hookdev.okta.commands import ERROR_EFFECT, fails_for
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify_body
 from hookdev.okta.timing import BUDGET_MS, timeout_consequence
 from hookdev.okta.validate import validate
@@ -354,6 +354,8 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     if answer is None:
         return f"Okta would get no answer ({error}){tries}: {validation.problems[0].consequence}."
+    if accepted and kind in ERROR_EFFECT and _carries_error(answer):
+        return f"Okta would take this {answer.status} answer's error object: {ERROR_EFFECT[kind]}."
     if accepted and answer.status == 204 and kind in NO_CHANGE:
         return f"Okta would accept this 204 answer: {NO_CHANGE[kind]}."
     if accepted:
@@ -367,6 +369,14 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
     tail = f"; {first.consequence}" if first.consequence else ""
     more = f" (and {len(validation.problems) - 1} more problem(s))" if len(validation.problems) > 1 else ""
     return f"Okta would not accept this answer{tries}: {first.path}: {first.message}{tail}{more}."
+
+
+def _carries_error(answer: ResponseSnapshot) -> bool:
+    try:
+        body = json.loads(answer.body) if answer.body else None
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), dict)
 
 
 NO_CHANGE: dict[str, str] = {

@@ -295,3 +295,14 @@ async def test_the_receivers_exchange_id_is_reported(recorder: tuple[Recorder, s
     out = result.to_json()
     assert out["exchange_id"] == "0abc" and out["accepted"] is True
     json.dumps(out)  # one JSON object, serialisable
+
+
+def test_verdict_names_what_an_error_object_does():
+    from hookdev.models import ResponseSnapshot, Validation
+    from hookdev.sender import verdict_for
+
+    answer = ResponseSnapshot(status=200, body=json.dumps({
+        "commands": [{"type": "com.okta.action.update", "value": {"registration": "DENY"}}],
+        "error": {"errorSummary": "Only example.com emails can register."}}).encode())
+    sentence = verdict_for("registration", None, answer, Validation(), None, 1, True)  # type: ignore[arg-type]
+    assert "error object" in sentence and "denies the registration" in sentence
