@@ -22,6 +22,7 @@ from hookdev.store import Store
 
 log = logging.getLogger(__name__)
 
+MAX_PATHS = 10
 EXAMPLE_PATHS = ("/registrationHook", "/tokenHook", "/samlHook", "/telephonyHook", "/passwordImport",
                  "/userImport", "/userDeactivated")
 
@@ -66,6 +67,8 @@ class Session:
     _listeners: list[Callable[[Exchange], None]] = field(default_factory=list)
     _notices: list[Callable[[str, str], None]] = field(default_factory=list)
     _store_error: str | None = None
+    paths: list[str] = field(default_factory=list)
+    """Hook paths in use: those of earlier calls in the store, then each new one as it arrives."""
 
     @property
     def store_path(self) -> Path:
@@ -80,9 +83,10 @@ class Session:
     def local_issuer(self) -> str:
         return self.local_url + self.settings.authserver.path
 
-    def hook_urls(self, paths: tuple[str, ...] = EXAMPLE_PATHS) -> list[str]:
+    def hook_urls(self, paths: tuple[str, ...] | None = None) -> list[str]:
+        """The URLs to paste into Okta: the paths in use (most recent first), else the guides' usual paths."""
         base = self.public_url or self.local_url
-        return [base + p for p in paths]
+        return [base + p for p in (paths or tuple(self.paths) or EXAMPLE_PATHS)]
 
     def subscribe(self, listener: Callable[[Exchange], None]) -> None:
         """listener(exchange) after each exchange is recorded, on the event loop."""
@@ -125,6 +129,7 @@ class Session:
             self.store = await asyncio.to_thread(Store, self.store_path)
         self.store.start()
         self.store.subscribe(self._recorded)
+        self.paths = await asyncio.to_thread(self.store.recent_paths, MAX_PATHS)
         sock = bind_socket(s.server.host, s.server.port)
         host = s.server.host if ":" not in s.server.host else f"[{s.server.host}]"
         self.local_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{sock.getsockname()[1]}"
@@ -189,6 +194,9 @@ class Session:
 
     def _recorded(self, exchange: Exchange) -> None:
         self.counters.count(exchange)
+        path = exchange.request.path
+        if exchange.kind != "unknown" and (not self.paths or self.paths[0] != path):
+            self.paths = [path, *(p for p in self.paths if p != path)][:MAX_PATHS]
         self._report_store_health()
         for listener in list(self._listeners):
             try:

@@ -345,6 +345,15 @@ class Store:
             params = (*params, limit)
         return [_exchange(row) for row in self._query(sql, params)]
 
+    def recent_paths(self, limit: int = 10) -> list[str]:
+        """Paths that received real hook calls, most recently used first."""
+        rows = self._query(
+            "SELECT path, MAX(seq) AS last FROM exchanges WHERE kind != 'unknown' "
+            "GROUP BY path ORDER BY last DESC LIMIT ?",
+            (limit,),
+        )
+        return [row["path"] for row in rows]
+
     def count(self, flt: Filter | None = None) -> int:
         where, params = _where(flt or Filter())
         return int(self._query(f"SELECT COUNT(*) FROM exchanges {where}", params)[0][0])

@@ -1,0 +1,35 @@
+"""The session: hook URLs to paste into Okta follow the paths in use, and survive a restart."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from hookdev.session import EXAMPLE_PATHS, Session
+from tests.conftest import SAMPLES, make_settings
+
+
+async def test_hook_urls_follow_the_paths_in_use(tmp_path):
+    settings = make_settings(tmp_path, auth={"mode": "none"})
+    session = Session(settings)
+    await session.start()
+    try:
+        assert session.hook_urls() == [session.local_url + p for p in EXAMPLE_PATHS]
+        async with aiohttp.ClientSession() as http:
+            for path, sample in (("/hooks/token", "token.json"), ("/hooks/reg", "registration-ssr.json"),
+                                 ("/not-a-hook", None)):
+                data = (SAMPLES / sample).read_bytes() if sample else b'{"hello": 1}'
+                async with http.post(session.local_url + path, data=data) as resp:
+                    assert resp.status < 500
+        await asyncio.sleep(0.05)  # listeners run on the loop right after each commit
+        assert session.hook_urls() == [session.local_url + "/hooks/reg", session.local_url + "/hooks/token"]
+    finally:
+        await session.stop()
+
+    again = Session(settings)
+    await again.start()
+    try:
+        assert again.hook_urls()[:2] == [again.local_url + "/hooks/reg", again.local_url + "/hooks/token"]
+    finally:
+        await again.stop()
