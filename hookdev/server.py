@@ -144,47 +144,16 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     started = time.monotonic()
     arrived = time.time()
     snapshot, too_large = await read_snapshot(request, receiver.max_body)
-    kind: Kind = "unknown"
-    body: Any = None
     verdict = await _verify(receiver, snapshot)
+    kind, body, bad_body = _read_call(snapshot, too_large, receiver.max_body)
+    if not verdict.ok and verdict.scheme == "oauth" and kind in ("event", "event_verification"):
+        verdict = dataclasses.replace(verdict, detail=verdict.detail + EVENT_HOOKS_NO_OAUTH)
     try:
-        if snapshot.method not in ("GET", "POST"):
-            raise _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
-        if too_large:
-            raise _Refused(413, f"the body is larger than the limit of {receiver.max_body} bytes (server.max_body)")
-        bad_body: _Refused | None = None
-        if snapshot.method == "GET":
-            kind = classify(snapshot, body={})
-        else:
-            try:
-                body = parse_body(snapshot)
-                kind = classify_body(body)
-            except _Refused as refused:
-                bad_body = refused
-        if not verdict.ok and verdict.scheme == "oauth" and kind in ("event", "event_verification"):
-            verdict = dataclasses.replace(verdict, detail=verdict.detail + EVENT_HOOKS_NO_OAUTH)
-        # Auth comes first: a caller without credentials learns nothing about its body.
-        if not verdict.ok and receiver.enforce:
-            answer = _unauthorized(verdict)
-        elif bad_body is not None:
-            raise bad_body
-        elif snapshot.method == "GET" and kind != "event_verification":
-            raise _Refused(
-                400,
-                "a GET is only sent by Okta to verify an event hook, with an X-Okta-Verification-Challenge "
-                "header; this one has none. Hook calls are POSTs with a JSON body.",
-            )
-        elif kind == "event_verification":
-            challenge = snapshot.header(CHALLENGE_HEADER) or ""
-            answer = Answer.json(200, {"verification": challenge}, source="verification")
-        else:
-            call = HookCall(kind=kind, request=snapshot, body=body, deadline=started + OKTA_BUDGET_S)
-            answer = await _respond(receiver, call)
+        answer = await _answer(receiver, snapshot, kind, body, bad_body, verdict, started)
     except _Refused as refused:
         answer = Answer.json(refused.status, refused.payload, source="error", error=str(refused))
     duration_ms = (time.monotonic() - started) * 1000
     response = ResponseSnapshot(status=answer.status, headers=answer.headers, body=answer.body)
-    validation = _validate(receiver, kind, response, snapshot, body, duration_ms)
     exchange = Exchange(
         id=new_id(arrived),
         time=arrived,
@@ -192,7 +161,7 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
         request=snapshot,
         response=response,
         auth=verdict,
-        validation=validation,
+        validation=_validate(receiver, kind, response, snapshot, body, duration_ms),
         duration_ms=duration_ms,
         replay_of=snapshot.header(REPLAY_HEADER),
         source=answer.source,
@@ -202,9 +171,54 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     await receiver.store.add(exchange)
     out = web.Response(status=answer.status, body=answer.body, headers=dict(answer.headers))
     out.headers["X-Hookdev-Exchange"] = exchange.id
-    if answer.status in (405,):
+    if answer.status == 405:
         out.headers["Allow"] = "GET, POST"
     return out
+
+
+def _read_call(snapshot: RequestSnapshot, too_large: bool, limit: int) -> tuple[Kind, Any, _Refused | None]:
+    """The call's kind and parsed body, or why it cannot be read (kept for after the auth decision)."""
+    if snapshot.method not in ("GET", "POST"):
+        return "unknown", None, _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
+    if too_large:
+        return "unknown", None, _Refused(413, f"the body is larger than the limit of {limit} bytes (server.max_body)")
+    if snapshot.method == "GET":
+        kind = classify(snapshot, body={})
+        if kind != "event_verification":
+            return kind, None, _Refused(
+                400,
+                "a GET is only sent by Okta to verify an event hook, with an X-Okta-Verification-Challenge "
+                "header; this one has none. Hook calls are POSTs with a JSON body.",
+            )
+        return kind, None, None
+    try:
+        body = parse_body(snapshot)
+    except _Refused as refused:
+        return "unknown", None, refused
+    return classify_body(body), body, None
+
+
+async def _answer(
+    receiver: Receiver,
+    snapshot: RequestSnapshot,
+    kind: Kind,
+    body: Any,
+    bad_body: _Refused | None,
+    verdict: AuthVerdict,
+    started: float,
+) -> Answer:
+    """What goes back: 405/413 first, then auth (a caller without credentials learns nothing of its body)."""
+    if bad_body is not None and bad_body.status in (405, 413):
+        raise bad_body
+    if not verdict.ok and receiver.enforce:
+        return _unauthorized(verdict)
+    if bad_body is not None:
+        raise bad_body
+    if kind == "event_verification":
+        challenge = snapshot.header(CHALLENGE_HEADER) or ""
+        return Answer.json(200, {"verification": challenge}, source="verification")
+    call = HookCall(kind=kind, request=snapshot, body=body, deadline=started + OKTA_BUDGET_S)
+    return await _respond(receiver, call)
 
 
 async def _verify(receiver: Receiver, snapshot: RequestSnapshot) -> AuthVerdict:
