@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "show",
         help="show one exchange in full",
         description="Show one recorded exchange: request, auth verdict, answer, validation, log.",
-        epilog="ID may be a unique prefix of at least 4 characters.",
+        epilog="ID may be a unique prefix of at least 4 characters.\n\nexamples:\n  hookdev show 1m8b7spd\n"
+               "  hookdev show 1m8b7spd --json | jq .auth\n  hookdev show 1m8b7spd --reveal   # secrets unmasked",
         formatter_class=HELP_FORMAT,
     )
     s.add_argument("id", metavar="ID")

@@ -189,7 +189,8 @@ def banner(session: Session) -> str:
         lines.append("  tunnel       off (add --tunnel so Okta can reach this laptop)")
     lines.append(f"  auth         {auth_hint(s, session.issuer)}")
     if s.authserver.mount:
-        lines.append(f"  OAuth server {session.local_issuer}  (token URL {session.local_issuer}/v1/token)")
+        reachable = (session.public_url + s.authserver.path) if session.public_url else session.local_issuer
+        lines.append(f"  OAuth server {session.local_issuer}  (token URL for Okta {reachable}/v1/token)")
     lines.append(f"  store        {session.store_path}")
     lines.append(f"  try          hookdev send token --to {session.local_url}/tokenHook")
     lines.append("Ctrl-C to stop.")
