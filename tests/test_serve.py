@@ -121,3 +121,35 @@ def test_sigkill_under_load_loses_no_answered_exchange(tmp_path):
     store.close()
     missing = [i for i in answered if i not in stored]
     assert missing == [], f"{len(missing)} answered exchanges missing after SIGKILL"
+
+
+def test_text_mode_prints_a_banner_then_one_line_per_call(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
+    env["PYTHONPATH"] = str(ROOT)
+    (tmp_path / ".env").write_text("USER=okta\nPASSWORD=s3cret-pass\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookdev", "serve", "--headless", "--port", "0"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        banner = [proc.stdout.readline() for _ in range(8)]
+        text = "".join(banner)
+        assert "hookdev" in banner[0] and "Ctrl-C to stop." in text
+        url = next(line.split()[2] for line in banner if "local URL" in line)
+        assert "basic — Okta sends  Authorization: Basic" in text and "(user okta)" in text
+        assert "s3cret-pass" not in text and "b2t0YTpzM2NyZXQtcGFzcw==" not in text, "the secret is masked"
+        assert "token URL for Okta" in text
+        import base64
+        import urllib.request
+
+        auth = "Basic " + base64.b64encode(b"okta:s3cret-pass").decode()
+        req = urllib.request.Request(url + "/registrationHook", headers={"Authorization": auth},
+                                     data=(SAMPLES / "registration-ssr.json").read_bytes())
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            assert resp.status == 200
+        line = proc.stdout.readline()
+        assert "POST /registrationHook" in line and "registration" in line and "basic ok" in line
+        assert " 200 " in line and line.rstrip().endswith("valid")
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0

@@ -74,7 +74,8 @@ def run_list(args: argparse.Namespace) -> int:
     for ex in exchanges:
         print(json.dumps(ex.to_json()) if args.json else summary_line(ex))
     if not exchanges and not args.json:
-        print("no exchanges recorded" + (" matching the filter" if any(vars(flt).values()) else ""))
+        narrowed = flt != Filter()
+        print("no exchanges recorded" + (" matching the filter" if narrowed else ""))
     return 0
 
 
