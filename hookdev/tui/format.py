@@ -57,10 +57,11 @@ def row_cells(ex: Exchange, marked: bool = False) -> tuple[Any, ...]:
     replay = Text("↻ replay", style="bold cyan") if ex.replay_of else Text("")
     return (
         Text("●", style="bold magenta") if marked else Text(" "),
-        clock_text(ex.time),
-        ex.request.method,
-        ex.request.path,
-        KIND_LABELS.get(ex.kind, ex.kind),
+        Text(clock_text(ex.time)),
+        # Text, not str: a str cell is parsed as markup on every render (slow, and a path may contain "[").
+        Text(ex.request.method),
+        Text(ex.request.path),
+        Text(KIND_LABELS.get(ex.kind, ex.kind)),
         auth_cell(ex),
         status_cell(ex.status),
         latency_cell(ex),

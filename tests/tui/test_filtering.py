@@ -57,3 +57,15 @@ def test_the_store_query_never_excludes_a_match():
 
 def test_empty_filter_is_inactive():
     assert not parse_filter("   ").active
+
+
+def test_list_cells_are_plain_text_not_markup():
+    from rich.text import Text
+
+    from hookdev.models import RequestSnapshot
+    from hookdev.tui.format import row_cells
+
+    ex = make_exchange(request=RequestSnapshot(method="POST", path="/hooks/[bold]x[/bold]"))
+    cells = row_cells(ex)
+    assert all(isinstance(c, Text) for c in cells)
+    assert "/hooks/[bold]x[/bold]" in [c.plain for c in cells], "a path is shown as sent, never read as markup"

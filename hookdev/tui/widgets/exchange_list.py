@@ -117,7 +117,9 @@ class ExchangeList(DataTable[object]):
         self.cursor_coordinate = self.cursor_coordinate
         self.hover_coordinate = self.hover_coordinate
         self._update_count += 1
-        self.refresh(layout=True)
+        # No layout pass: the row count is back to the cap once the batch is appended, and DataTable
+        # re-measures itself on idle when it is not; a layout here reflowed the whole screen every batch.
+        self.refresh()
 
     def _append(self, batch: list[Exchange]) -> None:
         for ex in batch:
