@@ -329,7 +329,7 @@ class Store:
         rows = self._query(f"SELECT {COLUMNS} FROM exchanges WHERE id = ?", (ident,))
         if not rows and len(ident) >= 4:
             rows = self._query(
-                f"SELECT {COLUMNS} FROM exchanges WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (_like_prefix(ident),)
+                f"SELECT {COLUMNS} FROM exchanges WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (_like_escape(ident) + "%",)
             )
             if len(rows) > 1:
                 raise StoreError(f"id prefix {ident!r} matches more than one exchange; give more characters")
@@ -373,8 +373,9 @@ def _settle(future: asyncio.Future[None], error: str | None) -> None:
         future.set_exception(StoreError(f"the store refused the write: {error}"))
 
 
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _like_escape(text: str) -> str:
+    """Text matched literally inside a LIKE pattern (with ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _where(flt: Filter) -> tuple[str, tuple[Any, ...]]:
@@ -396,7 +397,7 @@ def _where(flt: Filter) -> tuple[str, tuple[Any, ...]]:
         clauses.append("valid_ok = ?")
         params.append(int(flt.valid_ok))
     if flt.text:
-        like = "%" + flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = "%" + _like_escape(flt.text) + "%"
         clauses.append(
             "(path LIKE ? ESCAPE '\\' OR CAST(req_body AS TEXT) LIKE ? ESCAPE '\\' "
             "OR CAST(resp_body AS TEXT) LIKE ? ESCAPE '\\')"

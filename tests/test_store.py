@@ -157,3 +157,12 @@ async def test_read_only_store_still_answers_and_resumes(tmp_path):
     assert store.last_error is None
     assert store.get(held.id) is not None, "the exchange refused earlier is written once the disk works again"
     store.close()
+
+
+def test_text_filter_and_prefix_treat_like_wildcards_literally(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.add_now(make_exchange(id="ab_c000000001", body={"v": "50%_off"}))
+    store.add_now(make_exchange(id="abxc000000002", body={"v": "50Xxoff"}))
+    assert [e.id for e in store.list(Filter(text="50%_off"))] == ["ab_c000000001"]
+    assert store.get("ab_c").id == "ab_c000000001"
+    store.close()
