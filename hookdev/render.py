@@ -42,13 +42,22 @@ def format_ms(ms: float) -> str:
     return f"{ms:.2f} ms" if ms < 1 else f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
+def clock(epoch: float) -> str:
+    """Local wall-clock time with milliseconds, as the list views show it."""
+    return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
+
+
+def exchange_line(ex: Exchange, *, as_json: bool) -> str:
+    """The line `serve --headless` (and `demo --headless`) print for an exchange: JSON or text."""
+    return json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex)
+
+
 def summary_line(ex: Exchange) -> str:
     """One line per exchange, as `serve --headless` prints them."""
-    clock = datetime.fromtimestamp(ex.time).strftime("%H:%M:%S.%f")[:-3]
     replay = f"  replay of {ex.replay_of}" if ex.replay_of else ""
     error = f"  ! {ex.error}" if ex.error and ex.status >= 400 else ""
     return (
-        f"{clock}  {ex.id}  {ex.request.method:<4} {ex.request.path:<24} {KIND_LABELS.get(ex.kind, ex.kind):<12} "
+        f"{clock(ex.time)}  {ex.id}  {ex.request.method:<4} {ex.request.path:<24} {KIND_LABELS.get(ex.kind, ex.kind):<12} "
         f"{auth_label(ex):<22} {ex.status}  {format_ms(ex.duration_ms):>9}  {validation_label(ex)}{replay}{error}"
     )
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from hookdev.config import Overrides, Settings, load_settings
 
@@ -28,3 +29,22 @@ def settings_from(args: argparse.Namespace, overrides: Overrides | None = None) 
     if store:
         merged[("server", "store")] = str(Path(store).resolve())
     return load_settings(getattr(args, "config", None), overrides=merged)
+
+
+class LineWriter:
+    """Writes lines at once but flushes once per loop turn, so a burst of calls costs one flush, not one each."""
+
+    def __init__(self, out: TextIO, loop: asyncio.AbstractEventLoop) -> None:
+        self.out = out
+        self.loop = loop
+        self._flush_due = False
+
+    def __call__(self, line: str) -> None:
+        self.out.write(line + "\n")
+        if not self._flush_due:
+            self._flush_due = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        self.out.flush()

@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from hookdev.cli.common import HELP_FORMAT
+from hookdev.cli.common import HELP_FORMAT, LineWriter
 from hookdev.demo import AUTH_LABEL, DemoTraffic, demo_settings
 from hookdev.models import Exchange
-from hookdev.render import summary_line
+from hookdev.render import exchange_line
 from hookdev.session import Session
 
 EPILOG = """\
@@ -69,12 +69,10 @@ async def run_headless(session: Session, interval: float, count: int | None, *, 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
 
-    def emit(line: str) -> None:
-        out.write(line + "\n")
-        out.flush()
+    emit = LineWriter(out, loop)
 
     def on_exchange(ex: Exchange) -> None:
-        emit(json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex))
+        emit(exchange_line(ex, as_json=as_json))
 
     session.subscribe(on_exchange)
     await session.start()

@@ -10,12 +10,18 @@ import sys
 from typing import TextIO
 
 from hookdev import __version__
-from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
+from hookdev.cli.common import (
+    HELP_FORMAT,
+    LineWriter,
+    add_config_arg,
+    add_store_arg,
+    settings_from,
+)
 from hookdev.config import Settings
 from hookdev.errors import ConfigError
 from hookdev.models import Exchange
 from hookdev.redact import mask_value
-from hookdev.render import summary_line
+from hookdev.render import exchange_line
 from hookdev.session import Session
 
 EPILOG = """\
@@ -94,25 +100,6 @@ async def start_session(session: Session) -> None:
         ) from None
 
 
-class LineWriter:
-    """Writes lines at once but flushes once per loop turn, so a burst of calls costs one flush, not one each."""
-
-    def __init__(self, out: TextIO, loop: asyncio.AbstractEventLoop) -> None:
-        self.out = out
-        self.loop = loop
-        self._flush_due = False
-
-    def __call__(self, line: str) -> None:
-        self.out.write(line + "\n")
-        if not self._flush_due:
-            self._flush_due = True
-            self.loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_due = False
-        self.out.flush()
-
-
 async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.stdout) -> int:
     session = Session(settings)
     stopping = asyncio.Event()
@@ -123,7 +110,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
     emit = LineWriter(out, loop)
 
     def on_exchange(ex: Exchange) -> None:
-        emit(json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex))
+        emit(exchange_line(ex, as_json=as_json))
 
     started = False
     early: list[tuple[str, str]] = []

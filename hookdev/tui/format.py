@@ -13,14 +13,10 @@ from rich.text import Text
 
 from hookdev.models import Exchange, Headers
 from hookdev.redact import mask_body, mask_headers
-from hookdev.render import KIND_LABELS
+from hookdev.render import KIND_LABELS, clock, validation_label
 
 OK, BAD, WARN, DIM = "bold green", "bold red", "bold yellow", "dim"
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
-
-
-def clock_text(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
 
 
 def auth_cell(ex: Exchange) -> Text:
@@ -43,13 +39,8 @@ def latency_cell(ex: Exchange) -> Text:
 
 
 def validation_cell(ex: Exchange) -> Text:
-    if ex.validation.ok:
-        return Text("✓ valid", style=OK)
-    if ex.validation.problems:
-        n = len(ex.validation.problems)
-        return Text(f"✗ {n} problem{'s' if n > 1 else ''}", style=BAD)
-    grade = ex.validation.timing.grade if ex.validation.timing else "invalid"
-    return Text(f"✗ {grade}", style=BAD)
+    mark, style = ("✓", OK) if ex.validation.ok else ("✗", BAD)
+    return Text(f"{mark} {validation_label(ex)}", style=style)
 
 
 def row_cells(ex: Exchange, marked: bool = False) -> tuple[Any, ...]:
@@ -57,7 +48,7 @@ def row_cells(ex: Exchange, marked: bool = False) -> tuple[Any, ...]:
     replay = Text("↻ replay", style="bold cyan") if ex.replay_of else Text("")
     return (
         Text("●", style="bold magenta") if marked else Text(" "),
-        Text(clock_text(ex.time)),
+        Text(clock(ex.time)),
         # Text, not str: a str cell is parsed as markup on every render (slow, and a path may contain "[").
         Text(ex.request.method),
         Text(ex.request.path),
