@@ -222,20 +222,11 @@ def _coerce(key: str, hint: Any, value: Any, from_env: bool) -> Any:
         if from_env and str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return str(value).lower() in ("1", "true", "yes", "on")
         raise ConfigError(key, f"must be true or false, got {value!r}")
-    if hint is int:
-        if isinstance(value, bool):
-            raise ConfigError(key, f"must be a whole number, got {value!r}")
-        try:
-            return int(value) if (from_env or isinstance(value, int)) else _fail()
-        except (TypeError, ValueError):
-            raise ConfigError(key, f"must be a whole number, got {value!r}") from None
-    if hint is float:
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value) if (from_env or isinstance(value, (int, float))) else _fail()
-        except (TypeError, ValueError):
-            raise ConfigError(key, f"must be a number, got {value!r}") from None
+    if hint is int or hint is float:
+        number = _number(value, hint, from_env)
+        if number is None:
+            raise ConfigError(key, f"must be {'a whole number' if hint is int else 'a number'}, got {value!r}")
+        return number
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(key, f"must be a string, got {value!r}")
@@ -253,8 +244,18 @@ def _coerce(key: str, hint: Any, value: Any, from_env: bool) -> Any:
     raise ConfigError(key, "cannot be set this way")
 
 
-def _fail() -> Any:
-    raise ValueError
+def _number(value: Any, hint: type, from_env: bool) -> Any:
+    """A TOML number of the right kind (never a bool), or the text of an environment variable; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (hint is float and isinstance(value, float)):
+        return hint(value)
+    if from_env and isinstance(value, str):
+        try:
+            return hint(value)
+        except ValueError:
+            return None
+    return None
 
 
 def _clients(key: str, value: Any) -> tuple[ClientSettings, ...]:

@@ -59,6 +59,9 @@ def test_ngrok_authtoken_from_the_environment(tmp_path):
     [
         ("[server]\nport = 'abc'\n", "server.port", "whole number"),
         ("[server]\nport = 70000\n", "server.port", "between 0 and 65535"),
+        ("[server]\nport = 8080.0\n", "server.port", "whole number"),
+        ("[server]\nport = true\n", "server.port", "whole number"),
+        ("[responses]\nforward_timeout = '2'\n", "responses.forward_timeout", "must be a number"),
         ("[auth]\nmode = 'magic'\n", "auth.mode", "none, basic, header, oauth"),
         ("[auth]\nmode = 'header'\n", "auth.secret", "header mode needs"),
         ("[auth]\nenforce = 'yes'\n", "auth.enforce", "true or false"),
