@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hookdev.config import load_settings  # noqa: E402
 from hookdev.models import AuthVerdict, Exchange, RequestSnapshot, ResponseSnapshot, Validation, new_id  # noqa: E402
-from hookdev.session import Session  # noqa: E402
-from hookdev.store import Store  # noqa: E402
+from hookdev.receiver.session import Session  # noqa: E402
+from hookdev.receiver.store import Store  # noqa: E402
 from hookdev.tui.app import HookdevApp  # noqa: E402
 
 STORED = 10_000

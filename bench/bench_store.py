@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import REGISTRATION_ANSWER, SAMPLES, machine, table  # noqa: E402
 from hookdev.models import AuthVerdict, Exchange, RequestSnapshot, ResponseSnapshot, Validation, new_id  # noqa: E402
-from hookdev.store import Filter, Store  # noqa: E402
+from hookdev.receiver.store import Filter, Store  # noqa: E402
 
 CALLS = [  # (kind, sample, status, answer): a mix like a day of testing hooks
     ("registration", "registration-ssr.json", 200, json.dumps(REGISTRATION_ANSWER).encode()),

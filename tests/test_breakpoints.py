@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from hookdev.breakpoints import BreakpointResponder
+from hookdev.answers.breakpoints import BreakpointResponder
 from hookdev.models import Answer, HookCall, RequestSnapshot
-from hookdev.responders import DefaultResponder
+from hookdev.answers.responders import DefaultResponder
 
 
 def call(kind: str = "token", budget: float = 3.0) -> HookCall:

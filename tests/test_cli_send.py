@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 from hookdev.cli import main
-from hookdev.export import to_har
-from hookdev.store import Store
+from hookdev.io.export import to_har
+from hookdev.receiver.store import Store
 from tests.conftest import make_exchange
 
 

@@ -10,11 +10,11 @@ import pytest
 
 from tests.conftest import make_exchange
 from hookdev.cli import main
-from hookdev.export import from_har, to_curl, to_har, to_payload
+from hookdev.io.export import from_har, to_curl, to_har, to_payload
 from hookdev.models import RequestSnapshot
-from hookdev.payloads import from_json
-from hookdev.redact import MASK
-from hookdev.store import Store
+from hookdev.send.payloads import from_json
+from hookdev.io.redact import MASK
+from hookdev.receiver.store import Store
 
 
 def test_curl_line_makes_the_same_call_with_secrets_masked() -> None:

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from tests.conftest import make_exchange
-from hookdev.har import import_har, to_har
+from hookdev.io.har import import_har, to_har
 from hookdev.models import AuthVerdict, RequestSnapshot, ResponseSnapshot
-from hookdev.redact import MASK
+from hookdev.io.redact import MASK
 
 # The fields HAR 1.2 marks as required, per object.
 REQUIRED = {

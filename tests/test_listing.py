@@ -6,7 +6,7 @@ import json
 
 from hookdev.cli import main
 from hookdev.models import AuthVerdict, Problem, ResponseSnapshot, Validation
-from hookdev.store import Store
+from hookdev.receiver.store import Store
 from tests.conftest import make_exchange
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import SAMPLES, make_exchange
 from hookdev.errors import ConfigError, HookdevError
-from hookdev.payloads import apply_sets, from_exchange, load, set_path, verification
+from hookdev.send.payloads import apply_sets, from_exchange, load, set_path, verification
 from hookdev.models import RequestSnapshot
-from hookdev.store import Store
+from hookdev.receiver.store import Store
 
 
 def test_a_sample_name_loads_the_sample_byte_for_byte(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_a_get_exchange_keeps_its_challenge() -> None:
 
 
 def test_samples_installed_with_hookdev_are_found_from_any_folder(tmp_path, monkeypatch):
-    import hookdev.payloads as payloads
+    import hookdev.send.payloads as payloads
 
     installed = tmp_path / "share" / "hookdev" / "sample_payloads"
     installed.mkdir(parents=True)

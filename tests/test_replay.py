@@ -15,14 +15,15 @@ import pytest
 
 from tests.conftest import SAMPLES, make_exchange, make_settings
 from hookdev.errors import HookdevError
-from hookdev.export import from_har, to_har
+from hookdev.io.export import from_har, to_har
 from hookdev.models import RequestSnapshot
-from hookdev.oauth_client import TokenCache
-from hookdev.payloads import from_file
-from hookdev.replay import replay, serve_url
-from hookdev.sender import send
-from hookdev.session import Session, runtime_file
-from hookdev.store import Store
+from hookdev.auth.oauth_client import TokenCache
+from hookdev.send.payloads import from_file
+from hookdev.send.replay import replay, serve_url
+from hookdev.send.sender import send
+from hookdev.receiver.session import Session
+from hookdev.runtime import runtime_file
+from hookdev.receiver.store import Store
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from hookdev.answers.forward import ForwardResponder
 from hookdev.answers.handlers import HandlerResponder
 from hookdev.answers.templates import Template, TemplateResponder
 from hookdev.okta.validate import validate
-from hookdev.responders import build_responder
-from hookdev.server import Receiver, create_app
-from hookdev.store import Store
+from hookdev.answers.responders import build_responder
+from hookdev.receiver.server import Receiver, create_app
+from hookdev.receiver.store import Store
 from tests.answers.calls import SAMPLES
 from tests.conftest import make_settings
 

@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.conftest import SAMPLES, make_settings
 from hookdev.auth.authserver import create_authserver_app
 from hookdev.auth.keys import KeyStore
-from hookdev.oauth_client import TokenCache
-from hookdev.payloads import from_file, verification
-from hookdev.sender import Payload, send
+from hookdev.auth.oauth_client import TokenCache
+from hookdev.send.payloads import from_file, verification
+from hookdev.send.sender import Payload, send
 
 
 @dataclass
@@ -299,7 +299,7 @@ async def test_the_receivers_exchange_id_is_reported(recorder: tuple[Recorder, s
 
 def test_verdict_names_what_an_error_object_does():
     from hookdev.models import ResponseSnapshot, Validation
-    from hookdev.sender import verdict_for
+    from hookdev.send.sender import verdict_for
 
     answer = ResponseSnapshot(status=200, body=json.dumps({
         "commands": [{"type": "com.okta.action.update", "value": {"registration": "DENY"}}],

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from hookdev.store import Store
+from hookdev.receiver.store import Store
 from tests.conftest import ROOT, SAMPLES
 
 

@@ -8,9 +8,9 @@ import pytest
 from aiohttp import ClientSession
 
 from hookdev.models import Answer, AuthVerdict, HookCall, RequestSnapshot
-from hookdev.responders import DefaultResponder
-from hookdev.server import HookServer, Receiver, bind_socket, create_app
-from hookdev.store import Store
+from hookdev.answers.responders import DefaultResponder
+from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
+from hookdev.receiver.store import Store
 from tests.conftest import SAMPLES
 
 INLINE_SAMPLES = {

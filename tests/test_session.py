@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 
-from hookdev.session import EXAMPLE_PATHS, Session
+from hookdev.receiver.session import EXAMPLE_PATHS, Session
 from tests.conftest import SAMPLES, make_settings
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from hookdev.errors import StoreError
 from hookdev.models import AuthVerdict, Problem, ResponseSnapshot, Timing, Validation
-from hookdev.store import MIGRATIONS, SCHEMA_VERSION, Filter, Store
+from hookdev.receiver.store import MIGRATIONS, SCHEMA_VERSION, Filter, Store
 from tests.conftest import make_exchange
 
 
@@ -143,7 +143,7 @@ async def test_read_only_store_still_answers_and_resumes(tmp_path):
     assert await store.add(make_exchange())
     store._reader.execute("PRAGMA query_only = 0")
     # Simulate a disk that refuses writes: make the writer's INSERTs fail, then heal it.
-    import hookdev.store as store_module
+    import hookdev.receiver.store as store_module
 
     good_insert = store_module.INSERT
     store_module.INSERT = "INSERT INTO no_such_table VALUES (?)"

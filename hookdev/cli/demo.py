@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TextIO
 
 from hookdev.cli.common import HELP_FORMAT, LineWriter
-from hookdev.demo import AUTH_LABEL, DemoTraffic, demo_settings
+from hookdev.send.demo import AUTH_LABEL, DemoTraffic, demo_settings
 from hookdev.models import Exchange
-from hookdev.render import exchange_line
-from hookdev.session import Session
+from hookdev.io.render import exchange_line
+from hookdev.receiver.session import Session
 
 EPILOG = """\
 examples:

@@ -10,7 +10,7 @@ from pathlib import Path
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.cli.listing import open_store
 from hookdev.errors import HookdevError
-from hookdev.export import payload_filename, to_curl, to_har, to_payload
+from hookdev.io.export import payload_filename, to_curl, to_har, to_payload
 from hookdev.models import Exchange
 
 EPILOG = """\

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.errors import HookdevError
-from hookdev.har import import_har
-from hookdev.store import Store
+from hookdev.io.har import import_har
+from hookdev.receiver.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,9 +11,9 @@ from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, setti
 from hookdev.config import Settings
 from hookdev.errors import HookdevError
 from hookdev.models import Exchange
-from hookdev.redact import mask_body_bytes, mask_headers
-from hookdev.render import show_report, summary_line
-from hookdev.store import Filter, Store
+from hookdev.io.redact import mask_body_bytes, mask_headers
+from hookdev.io.render import show_report, summary_line
+from hookdev.receiver.store import Filter, Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, setti
 from hookdev.cli.listing import open_store
 from hookdev.cli.send import report
 from hookdev.errors import HookdevError
-from hookdev.replay import replay
+from hookdev.send.replay import replay
 
 EPILOG = """\
 Without --to the call goes to the `hookdev serve` running on the same store, and is recorded there

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.errors import ConfigError
-from hookdev.payloads import apply_sets, load, verification
-from hookdev.sender import SendResult, send
+from hookdev.send.payloads import apply_sets, load, verification
+from hookdev.send.sender import SendResult, send
 
 EPILOG = """\
 PAYLOAD is a JSON file, a sample name (token, registration-ssr, event, ... from sample_payloads/),

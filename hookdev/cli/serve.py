@@ -20,9 +20,9 @@ from hookdev.cli.common import (
 from hookdev.config import Settings
 from hookdev.errors import ConfigError
 from hookdev.models import Exchange
-from hookdev.redact import mask_value
-from hookdev.render import exchange_line
-from hookdev.session import Session
+from hookdev.io.redact import mask_value
+from hookdev.io.render import exchange_line
+from hookdev.receiver.session import Session
 
 EPILOG = """\
 examples:

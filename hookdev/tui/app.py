@@ -131,7 +131,7 @@ def run_inspector(settings: Any, *, theme: str | None = None, after_start: Extra
     """Run the inspector over a new Session until the user quits; the exit code of `hookdev serve`."""
     import sys
 
-    from hookdev.session import Session
+    from hookdev.receiver.session import Session
 
     app = HookdevApp(Session(settings), theme=theme, after_start=after_start, auth_label=auth_label)
     code = app.run()

@@ -19,7 +19,7 @@ def default_target(fmt: str, exchanges: list[Exchange]) -> str:
     if fmt == "curl":
         return "hookdev-export.sh"
     if len(exchanges) == 1:
-        from hookdev.export import payload_filename
+        from hookdev.io.export import payload_filename
 
         return payload_filename(exchanges[0])
     return "hookdev-payloads"
@@ -28,7 +28,7 @@ def default_target(fmt: str, exchanges: list[Exchange]) -> str:
 def write_export(exchanges: list[Exchange], fmt: str, target: Path, *, secret_header: str | None, base_url: str,
                  redact: bool = True) -> Path:
     """Write the export (blocking: run it in a thread); returns what was written. Secrets masked unless redact off."""
-    from hookdev.export import payload_filename, to_curl, to_har, to_payload
+    from hookdev.io.export import payload_filename, to_curl, to_har, to_payload
 
     target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "har":

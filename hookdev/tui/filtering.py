@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 from hookdev.models import KINDS, AuthReason, Exchange
-from hookdev.render import KIND_LABELS
-from hookdev.store import Filter
+from hookdev.io.render import KIND_LABELS
+from hookdev.receiver.store import Filter
 
 REASONS = frozenset(get_args(AuthReason))
 LABEL_TO_KIND = {label: kind for kind, label in KIND_LABELS.items()} | {k: k for k in KINDS}

@@ -22,7 +22,7 @@ class SessionFailed(Message):
 
 @dataclass
 class CallHeld(Message):
-    """A breakpoint is holding a live call (a hookdev.breakpoints.HeldCall) until its deadline."""
+    """A breakpoint is holding a live call (a hookdev.answers.breakpoints.HeldCall) until its deadline."""
 
     held: Any
 

@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 
-from hookdev.session import Session
+from hookdev.receiver.session import Session
 from tests.conftest import ROOT, SAMPLES, make_settings
 
 TOKEN_BODY = (SAMPLES / "token.json").read_bytes()

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hookdev.auth.authserver import mint_token
-from hookdev.store import Filter
+from hookdev.receiver.store import Filter
 from tests.auth.authkit import RsaKey, b64, unsigned_token
 from tests.reliability.live import TOKEN_BODY, live_session
 

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from hookdev.store import Filter
+from hookdev.receiver.store import Filter
 from tests.reliability.live import TOKEN_BODY, host_port, live_session, post_bytes, raw_exchange, status_of, still_answers
 
 DEEP = b"[" * 100_000 + b"]" * 100_000

@@ -8,7 +8,7 @@ import signal
 
 import aiohttp
 
-from hookdev.store import Store
+from hookdev.receiver.store import Store
 from tests.conftest import SAMPLES
 from tests.reliability.live import serve_process
 

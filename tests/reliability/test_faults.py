@@ -12,7 +12,7 @@ import pytest
 
 from hookdev.auth.authserver import mint_token
 from hookdev.auth.keys import KeyStore
-from hookdev.store import Filter
+from hookdev.receiver.store import Filter
 from tests.reliability.live import TOKEN_BODY, live_session
 
 Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

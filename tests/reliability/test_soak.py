@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from hookdev.store import Store
+from hookdev.receiver.store import Store
 from tests.conftest import SAMPLES
 from tests.reliability.live import serve_process
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from hookdev.answers.templates import TemplateBook
-from hookdev.breakpoints import BreakpointResponder
+from hookdev.answers.breakpoints import BreakpointResponder
 from hookdev.models import AuthVerdict, Exchange, Problem, RequestSnapshot, ResponseSnapshot, Timing, Validation
-from hookdev.responders import DefaultResponder
-from hookdev.session import EXAMPLE_PATHS, Counters
-from hookdev.store import Store
+from hookdev.answers.responders import DefaultResponder
+from hookdev.receiver.session import EXAMPLE_PATHS, Counters
+from hookdev.receiver.store import Store
 from tests.conftest import SAMPLES, make_settings
 
 T0 = 1767268800.0  # 2026-01-01 12:00:00 UTC

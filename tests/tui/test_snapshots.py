@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
-from hookdev.breakpoints import HeldCall
+from hookdev.answers.breakpoints import HeldCall
 from hookdev.models import Answer, HookCall, RequestSnapshot
 from hookdev.tui.app import HookdevApp
 from hookdev.tui.messages import CallHeld

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from hookdev.models import Answer
-from hookdev.render import KIND_LABELS
+from hookdev.io.render import KIND_LABELS
 from hookdev.tui.screens.editor import AnswerEditor, Draft
 
 BAR = 30

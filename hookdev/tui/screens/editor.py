@@ -16,7 +16,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot
 from hookdev.okta.defaults import default_answer
-from hookdev.render import KIND_LABELS
+from hookdev.io.render import KIND_LABELS
 
 JSON_HEADERS: Headers = (("Content-Type", "application/json"),)
 

@@ -10,7 +10,7 @@ from typing import Any
 from textual import work
 
 from hookdev.models import INLINE_KINDS, Exchange, Kind
-from hookdev.render import KIND_LABELS
+from hookdev.io.render import KIND_LABELS
 from hookdev.tui.exporting import FORMATS, default_target, write_export
 from hookdev.tui.filtering import HELP as FILTER_HELP
 from hookdev.tui.screens.editor import AnswerEditor, RequestEditor

@@ -25,7 +25,7 @@ from hookdev.models import (
     new_id,
 )
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify
-from hookdev.redact import MASK, mask_body_bytes, mask_headers
+from hookdev.io.redact import MASK, mask_body_bytes, mask_headers
 
 _FORM_SECRET = re.compile(rb"((?:^|&)(?:client_secret|password|client_assertion)=)[^&]*")
 

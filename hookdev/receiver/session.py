@@ -17,8 +17,9 @@ from aiohttp import web
 from hookdev.config import Settings
 from hookdev.errors import HookdevError, TunnelError
 from hookdev.models import Exchange
-from hookdev.server import HookServer, Receiver, bind_socket, create_app
-from hookdev.store import Store
+from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
+from hookdev.receiver.store import Store
+from hookdev.runtime import remove_runtime, write_runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,6 @@ class Counters:
         self.rejected += not exchange.auth.ok
         self.invalid += not exchange.validation.ok
         self.errors += exchange.status >= 500
-
-
-def runtime_file(store_path: Path) -> Path:
-    """Where a running serve records its URL beside the store, for `hookdev replay`."""
-    return store_path.with_name(store_path.name + ".serve.json")
 
 
 @dataclass
@@ -101,8 +97,8 @@ class Session:
             listener(level, message)
 
     def install_breakpoints(self) -> Any:
-        """Wrap the responder in a hookdev.breakpoints.BreakpointResponder (idempotent) and return it."""
-        from hookdev.breakpoints import BreakpointResponder
+        """Wrap the responder in a hookdev.answers.breakpoints.BreakpointResponder (idempotent) and return it."""
+        from hookdev.answers.breakpoints import BreakpointResponder
 
         if self.receiver is None:
             raise RuntimeError("start the session before installing breakpoints")
@@ -117,7 +113,7 @@ class Session:
 
     async def replay(self, exchange_id: str, *, to: str | None = None, edited_body: bytes | None = None) -> Any:
         """Send a recorded call again (to this receiver unless `to`); the copy lands as a new exchange."""
-        from hookdev.replay import replay
+        from hookdev.send.replay import replay
 
         if self.store is None:
             raise RuntimeError("start the session before replaying")
@@ -143,7 +139,7 @@ class Session:
     async def _build_receiver(self) -> Receiver:
         from hookdev.auth.verifiers import build_verifier
         from hookdev.okta.validate import validate
-        from hookdev.responders import build_responder
+        from hookdev.answers.responders import build_responder
 
         s = self.settings
         extra: list[Callable[[web.Application], None]] = []
@@ -214,9 +210,7 @@ class Session:
         self._store_error = error
 
     def _write_runtime(self) -> None:
-        path = runtime_file(self.store_path)
-        data = {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid()}
-        path.write_text(json.dumps(data), encoding="utf-8")
+        write_runtime(self.store_path, {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid()})
 
     async def stop(self) -> None:
         """Stop taking calls, close the tunnel, flush the store; safe to call twice."""
@@ -234,12 +228,6 @@ class Session:
         if self.receiver is not None and hasattr(self.receiver.responder, "close"):
             await self.receiver.responder.close()
         if self.store is not None:
-            path = runtime_file(self.store_path)
             store, self.store = self.store, None
             await asyncio.to_thread(store.close)
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if data.get("pid") == os.getpid():
-                    path.unlink()
-            except (OSError, ValueError):
-                pass
+            remove_runtime(self.store_path, os.getpid())

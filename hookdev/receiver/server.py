@@ -27,7 +27,7 @@ from hookdev.models import (
     new_id,
 )
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify, classify_body
-from hookdev.store import Store
+from hookdev.receiver.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ import jwt
 from hookdev.config import Settings
 from hookdev.errors import ConfigError, SendError
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot, Timing, Validation, header_value
-from hookdev.oauth_client import Token, TokenCache, fetch_token
+from hookdev.auth.oauth_client import Token, TokenCache, fetch_token
 from hookdev.okta.commands import ERROR_EFFECT, fails_for
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify_body
 from hookdev.okta.timing import BUDGET_MS, timeout_consequence
 from hookdev.okta.validate import validate
-from hookdev.redact import mask_headers
+from hookdev.io.redact import mask_headers
 
 __all__ = ["Payload", "SendResult", "TokenCache", "send", "OKTA_TIMEOUT_S", "REPLAY_HEADER", "DROPPED_HEADERS"]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hookdev.models import Exchange
-from hookdev.redact import mask_body, mask_headers
+from hookdev.io.redact import mask_body, mask_headers
 
 KIND_LABELS = {
     "event_verification": "verify",

@@ -114,7 +114,7 @@ class BuggyHandler:
 
 
 def load_body(name: str) -> dict[str, Any]:
-    from hookdev.payloads import find_sample
+    from hookdev.send.payloads import find_sample
 
     path = find_sample(name)
     if path is not None:

@@ -7,9 +7,9 @@ import re
 import shlex
 from typing import Any
 
-from hookdev.har import cleaned, import_har, to_har, url_of
+from hookdev.io.har import cleaned, import_har, to_har, url_of
 from hookdev.models import Exchange
-from hookdev.sender import DROPPED_HEADERS
+from hookdev.send.sender import DROPPED_HEADERS
 
 __all__ = ["to_har", "to_curl", "to_payload", "from_har", "import_har", "payload_filename"]
 

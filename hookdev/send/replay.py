@@ -15,37 +15,20 @@ import aiohttp
 from hookdev.config import Settings
 from hookdev.errors import HookdevError
 from hookdev.models import Exchange
-from hookdev.oauth_client import TokenCache, ago, jwt_expiry
-from hookdev.payloads import from_exchange
-from hookdev.sender import SendResult, send
-from hookdev.session import runtime_file
-from hookdev.store import Store
-
-
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process with that pid exists
-    except OSError:
-        return False
-    return True
+from hookdev.auth.oauth_client import TokenCache, ago, jwt_expiry
+from hookdev.send.payloads import from_exchange
+from hookdev.send.sender import SendResult, send
+from hookdev.receiver.store import Store
+from hookdev.runtime import read_runtime
 
 
 def serve_url(settings: Settings) -> str:
     """The URL of the `hookdev serve` running on this store, from the file it keeps beside the store."""
     store = settings.path(settings.server.store)
     missing = f"no hookdev serve is running on {store}; start one or pass --to URL"
-    try:
-        data = json.loads(runtime_file(store).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise HookdevError(missing) from None
-    url = data.get("url") if isinstance(data, dict) else None
-    if not isinstance(url, str) or not url or not _alive(data.get("pid")):
+    data = read_runtime(store)
+    url = data.get("url") if data is not None else None
+    if not isinstance(url, str) or not url:
         raise HookdevError(missing)
     return url.rstrip("/")
 

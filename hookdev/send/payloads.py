@@ -12,10 +12,10 @@ from typing import Any
 from hookdev.errors import ConfigError, HookdevError, StoreError
 from hookdev.models import Exchange, Headers
 from hookdev.okta.kinds import CHALLENGE_HEADER
-from hookdev.sender import DROPPED_HEADERS, Payload, kind_of
-from hookdev.store import Store
+from hookdev.send.sender import DROPPED_HEADERS, Payload, kind_of
+from hookdev.receiver.store import Store
 
-PACKAGE_SAMPLES = Path(__file__).resolve().parent.parent / "sample_payloads"
+PACKAGE_SAMPLES = Path(__file__).resolve().parents[2] / "sample_payloads"
 INSTALLED_SAMPLES = Path(sys.prefix) / "share" / "hookdev" / "sample_payloads"
 
 
