@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import SAMPLES, bare, machine, serve, table, wrk, post_once  # noqa: E402
+from harness import SAMPLES, bare, machine, post_once, serve, table, wrk  # noqa: E402
 
 DEFAULT_MITMDUMP = "/tmp/mitm-venv/bin/mitmdump"
 

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jwt  # noqa: E402
 from aiohttp import web  # noqa: E402
-
 from harness import machine, table  # noqa: E402
+
 from hookdev.auth.authserver import mint_token  # noqa: E402
 from hookdev.auth.keys import KeyStore  # noqa: E402
 from hookdev.auth.verifiers import build_verifier  # noqa: E402

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import REGISTRATION_ANSWER, SAMPLES, machine, table  # noqa: E402
+
 from hookdev.models import AuthVerdict, Exchange, RequestSnapshot, ResponseSnapshot, Validation, new_id  # noqa: E402
 from hookdev.receiver.store import Filter, Store  # noqa: E402
 
@@ -91,7 +92,7 @@ async def main_async(total: int, single: int) -> int:
                     ["mode", "exchanges/s", "RATIO"], rows))
 
         store._reader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        size = sum(p.stat().st_size for p in Path(tmp).glob("big.db*"))
+        size = sum(p.stat().st_size for p in Path(tmp).glob("big.db*"))  # noqa: ASYNC240 (a measurement, after the run)
         payload = sum(len(ex.request.body) + len(ex.response.body) for ex in items[:total])
         print(f"\nbytes per stored exchange: {size / total:,.0f} (request+answer bodies average "
               f"{payload / total:,.0f}; overhead {(size - payload) / total:,.0f})")

@@ -199,14 +199,13 @@ class NgrokTunnel:
     """One HTTPS endpoint to a local port through the ngrok agent, watched and restarted when it dies."""
 
     def __init__(self, settings: TunnelSettings, state_dir: Path, *, restart_delay: float = 1.0,
-                 max_restarts: int = 3, poll_interval: float = 0.2, startup_timeout: int = 15,
+                 max_restarts: int = 3, startup_timeout: int = 15,
                  launch_timeout: float | None = None) -> None:
         self.public_url: str | None = None
         self._settings = settings
         self._config_path = Path(state_dir) / CONFIG_NAME
         self._restart_delay = restart_delay
         self._max_restarts = max_restarts
-        self._poll_interval = poll_interval
         self._startup_timeout = startup_timeout
         # pyngrok checks its startup timeout only between agent output lines, so a silent binary would hang it.
         self._launch_timeout = launch_timeout if launch_timeout is not None else startup_timeout + 5
@@ -346,11 +345,16 @@ class NgrokTunnel:
     def _alive(self) -> bool:
         return self._agent is not None and self._agent.proc.poll() is None
 
+    async def _agent_exit(self) -> None:
+        """Until the agent process ends (a thread waits on it, so the loop stays free)."""
+        agent = self._agent
+        if agent is not None:
+            await asyncio.to_thread(agent.proc.wait)
+
     async def _watch(self) -> None:
         delay = self._restart_delay
         for attempt in range(self._max_restarts + 1):
-            while self._alive():
-                await asyncio.sleep(self._poll_interval)
+            await self._agent_exit()
             if self._stopping:
                 return
             old_url = self.public_url

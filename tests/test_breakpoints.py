@@ -6,8 +6,8 @@ import asyncio
 import time
 
 from hookdev.answers.breakpoints import BreakpointResponder
-from hookdev.models import Answer, HookCall, RequestSnapshot
 from hookdev.answers.responders import DefaultResponder
+from hookdev.models import Answer, HookCall, RequestSnapshot
 
 
 def call(kind: str = "token", budget: float = 3.0) -> HookCall:

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from hookdev.cli.demo import run_headless
-from hookdev.send.demo import SCRIPT, DemoTraffic, demo_settings
 from hookdev.models import KINDS
 from hookdev.receiver.session import Session
+from hookdev.send.demo import SCRIPT, DemoTraffic, demo_settings
 
 
 async def test_one_round_covers_every_kind_and_auth_method(tmp_path: Path) -> None:

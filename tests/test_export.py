@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_exchange
 from hookdev.cli import main
 from hookdev.io.export import from_har, to_curl, to_har, to_payload
-from hookdev.models import RequestSnapshot
-from hookdev.send.payloads import from_json
 from hookdev.io.redact import MASK
+from hookdev.models import RequestSnapshot
 from hookdev.receiver.store import Store
+from hookdev.send.payloads import from_json
+from tests.conftest import make_exchange
 
 
 def test_curl_line_makes_the_same_call_with_secrets_masked() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import make_exchange
 from hookdev.io.har import import_har, to_har
-from hookdev.models import AuthVerdict, RequestSnapshot, ResponseSnapshot
 from hookdev.io.redact import MASK
+from hookdev.models import AuthVerdict, RequestSnapshot, ResponseSnapshot
+from tests.conftest import make_exchange
 
 # The fields HAR 1.2 marks as required, per object.
 REQUIRED = {

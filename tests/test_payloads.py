@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, make_exchange
 from hookdev.errors import ConfigError, HookdevError
-from hookdev.send.payloads import apply_sets, from_exchange, load, set_path, verification
 from hookdev.models import RequestSnapshot
 from hookdev.receiver.store import Store
+from hookdev.send.payloads import apply_sets, from_exchange, load, set_path, verification
+from tests.conftest import SAMPLES, make_exchange
 
 
 def test_a_sample_name_loads_the_sample_byte_for_byte(tmp_path: Path) -> None:

@@ -13,17 +13,17 @@ from pathlib import Path
 import jwt
 import pytest
 
-from tests.conftest import SAMPLES, make_exchange, make_settings
+from hookdev.auth.oauth_client import TokenCache
 from hookdev.errors import HookdevError
 from hookdev.io.export import from_har, to_har
 from hookdev.models import RequestSnapshot
-from hookdev.auth.oauth_client import TokenCache
+from hookdev.receiver.session import Session
+from hookdev.receiver.store import Store
+from hookdev.runtime import runtime_file
 from hookdev.send.payloads import from_file
 from hookdev.send.replay import replay, serve_url
 from hookdev.send.sender import send
-from hookdev.receiver.session import Session
-from hookdev.runtime import runtime_file
-from hookdev.receiver.store import Store
+from tests.conftest import SAMPLES, make_exchange, make_settings
 
 
 @pytest.fixture

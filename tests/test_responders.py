@@ -11,9 +11,9 @@ from aiohttp import web
 
 from hookdev.answers.forward import ForwardResponder
 from hookdev.answers.handlers import HandlerResponder
+from hookdev.answers.responders import build_responder
 from hookdev.answers.templates import Template, TemplateResponder
 from hookdev.okta.validate import validate
-from hookdev.answers.responders import build_responder
 from hookdev.receiver.server import Receiver, create_app
 from hookdev.receiver.store import Store
 from tests.answers.calls import SAMPLES

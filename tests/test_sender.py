@@ -15,12 +15,12 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import SAMPLES, make_settings
 from hookdev.auth.authserver import create_authserver_app
 from hookdev.auth.keys import KeyStore
 from hookdev.auth.oauth_client import TokenCache
 from hookdev.send.payloads import from_file, verification
 from hookdev.send.sender import Payload, send
+from tests.conftest import SAMPLES, make_settings
 
 
 @dataclass

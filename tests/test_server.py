@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from aiohttp import ClientSession
 
-from hookdev.models import Answer, AuthVerdict, HookCall, RequestSnapshot
 from hookdev.answers.responders import DefaultResponder
+from hookdev.models import Answer, AuthVerdict, HookCall, RequestSnapshot
 from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
 from hookdev.receiver.store import Store
 from tests.conftest import SAMPLES

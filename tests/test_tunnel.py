@@ -98,7 +98,7 @@ def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Agent:
 
 def make_tunnel(agent: Agent, **settings: str) -> NgrokTunnel:
     values = {"enabled": True, "authtoken": TOKEN, "ngrok_path": str(agent.path)} | settings
-    return NgrokTunnel(TunnelSettings(**values), agent.tmp / ".hookdev", restart_delay=0.05, poll_interval=0.05)
+    return NgrokTunnel(TunnelSettings(**values), agent.tmp / ".hookdev", restart_delay=0.05)
 
 
 def gone(pid: int) -> bool:
@@ -153,7 +153,7 @@ async def test_authtoken_is_in_the_private_config_file_never_on_the_command_line
     tunnel = make_tunnel(agent)
     await tunnel.start(hook_app[0].port)
     try:
-        cmdline = Path(f"/proc/{tunnel.agent_pid}/cmdline").read_bytes().split(b"\0")
+        cmdline = (await asyncio.to_thread(Path(f"/proc/{tunnel.agent_pid}/cmdline").read_bytes)).split(b"\0")
         assert TOKEN.encode() not in b" ".join(cmdline) and b"--authtoken" not in cmdline
         assert b"--config" in cmdline and str(tunnel.config_path).encode() in cmdline
         assert stat.S_IMODE(tunnel.config_path.stat().st_mode) == 0o600

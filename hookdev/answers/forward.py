@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -10,7 +9,7 @@ import aiohttp
 from multidict import CIMultiDict
 
 from hookdev.answers.templates import TemplateBook
-from hookdev.models import Answer, HookCall, Headers
+from hookdev.models import Answer, Headers, HookCall
 
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
@@ -71,7 +70,7 @@ class ForwardResponder:
             ) as upstream:
                 body = await _read_capped(upstream)
                 status, upstream_headers = upstream.status, tuple(upstream.headers.items())
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             return self._failed(504, url, started, f"{url} did not answer within {self.timeout:g} s "
                                 f"(responses.forward_timeout); Okta waits 3 s, so make your service answer faster")
         except aiohttp.ClientConnectorError as exc:

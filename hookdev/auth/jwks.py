@@ -200,7 +200,7 @@ class KeySetCache:
                 if found is not None and found != url:
                     url = self.uri = found
                     status, data, cache_control = await self._get_json(url)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return f"{url} did not answer within {self._timeout:g} s"
         except aiohttp.ClientError as exc:
             return f"cannot reach {url} ({type(exc).__name__}: {exc})"

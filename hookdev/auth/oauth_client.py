@@ -107,7 +107,7 @@ async def fetch_token(
         ) as resp:
             raw = await resp.read()
             status = resp.status
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise SendError(f"the token endpoint {token_url} did not answer within {TOKEN_TIMEOUT_S:.0f} s") from None
     except aiohttp.ClientError as exc:
         raise SendError(

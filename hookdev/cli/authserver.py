@@ -7,7 +7,7 @@ import asyncio
 import json
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -58,7 +58,7 @@ def _rotate(settings: Settings, grace: float) -> int:
     store = KeyStore.load(path)
     old = store.active.kid
     new = store.rotate(grace)
-    until = datetime.fromtimestamp(time.time() + grace, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    until = datetime.fromtimestamp(time.time() + grace, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
     print(f"new signing key {new.kid} is active ({path}).")
     print(f"the old key {old} stays published until {until}; running servers pick the change up on their next request.")
     return 0

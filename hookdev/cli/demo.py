@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TextIO
 
 from hookdev.cli.common import HELP_FORMAT, LineWriter
-from hookdev.send.demo import AUTH_LABEL, DemoTraffic, demo_settings
-from hookdev.models import Exchange
 from hookdev.io.render import exchange_line
+from hookdev.models import Exchange
 from hookdev.receiver.session import Session
+from hookdev.send.demo import AUTH_LABEL, DemoTraffic, demo_settings
 
 EPILOG = """\
 examples:
@@ -81,9 +81,10 @@ async def run_headless(session: Session, interval: float, count: int | None, *, 
     traffic = DemoTraffic(session, interval=interval, count=count)
     traffic.start()
     try:
-        while not stopping.is_set() and not traffic.done:
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.05)  # the last exchange's listeners run just after its answer
+        waiters = {asyncio.ensure_future(stopping.wait()), asyncio.ensure_future(traffic.wait())}
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
     finally:
         await traffic.stop()
         await session.stop()

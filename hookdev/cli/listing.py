@@ -10,9 +10,9 @@ from typing import Any
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.config import Settings
 from hookdev.errors import HookdevError
-from hookdev.models import Exchange
 from hookdev.io.redact import mask_body_bytes, mask_headers
 from hookdev.io.render import show_report, summary_line
+from hookdev.models import Exchange
 from hookdev.receiver.store import Filter, Store
 
 

@@ -19,9 +19,9 @@ from hookdev.cli.common import (
 )
 from hookdev.config import Settings
 from hookdev.errors import ConfigError
-from hookdev.models import Exchange
 from hookdev.io.redact import mask_value
 from hookdev.io.render import exchange_line
+from hookdev.models import Exchange
 from hookdev.receiver.session import Session
 
 EPILOG = """\

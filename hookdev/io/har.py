@@ -6,12 +6,13 @@ import base64
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from hookdev import __version__
+from hookdev.io.redact import MASK, mask_body_bytes, mask_headers
 from hookdev.models import (
     NO_AUTH,
     AuthVerdict,
@@ -25,7 +26,6 @@ from hookdev.models import (
     new_id,
 )
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify
-from hookdev.io.redact import MASK, mask_body_bytes, mask_headers
 
 _FORM_SECRET = re.compile(rb"((?:^|&)(?:client_secret|password|client_assertion)=)[^&]*")
 
@@ -168,7 +168,7 @@ def _time(value: Any) -> float:
             return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
         except ValueError:
             pass
-    return datetime.now(timezone.utc).timestamp()
+    return datetime.now(UTC).timestamp()
 
 
 def _headers(items: Any) -> Headers:

@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from hookdev.models import Exchange
 from hookdev.io.redact import mask_body, mask_headers
+from hookdev.models import Exchange
 
 KIND_LABELS = {
     "event_verification": "verify",

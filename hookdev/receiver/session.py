@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -137,9 +136,9 @@ class Session:
             await self._start_tunnel()
 
     async def _build_receiver(self) -> Receiver:
+        from hookdev.answers.responders import build_responder
         from hookdev.auth.verifiers import build_verifier
         from hookdev.okta.validate import validate
-        from hookdev.answers.responders import build_responder
 
         s = self.settings
         extra: list[Callable[[web.Application], None]] = []

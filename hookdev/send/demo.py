@@ -167,6 +167,11 @@ class DemoTraffic:
     def done(self) -> bool:
         return self._task is not None and self._task.done()
 
+    async def wait(self) -> None:
+        """Until every call has been sent (forever when `count` is None)."""
+        if self._task is not None:
+            await asyncio.wait({self._task})
+
     async def run(self) -> None:
         while self.count is None or self.sent < self.count:
             call = SCRIPT[self.sent % len(SCRIPT)]

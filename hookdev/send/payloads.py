@@ -12,8 +12,8 @@ from typing import Any
 from hookdev.errors import ConfigError, HookdevError, StoreError
 from hookdev.models import Exchange, Headers
 from hookdev.okta.kinds import CHALLENGE_HEADER
-from hookdev.send.sender import DROPPED_HEADERS, Payload, kind_of
 from hookdev.receiver.store import Store
+from hookdev.send.sender import DROPPED_HEADERS, Payload, kind_of
 
 PACKAGE_SAMPLES = Path(__file__).resolve().parents[2] / "sample_payloads"
 INSTALLED_SAMPLES = Path(sys.prefix) / "share" / "hookdev" / "sample_payloads"

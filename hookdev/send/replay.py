@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-
 import dataclasses
-import json
-import os
 import time
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from hookdev.auth.oauth_client import TokenCache, ago, jwt_expiry
 from hookdev.config import Settings
 from hookdev.errors import HookdevError
 from hookdev.models import Exchange
-from hookdev.auth.oauth_client import TokenCache, ago, jwt_expiry
-from hookdev.send.payloads import from_exchange
-from hookdev.send.sender import SendResult, send
 from hookdev.receiver.store import Store
 from hookdev.runtime import read_runtime
+from hookdev.send.payloads import from_exchange
+from hookdev.send.sender import SendResult, send
 
 
 def serve_url(settings: Settings) -> str:

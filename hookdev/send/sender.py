@@ -15,15 +15,15 @@ from urllib.parse import urlsplit
 import aiohttp
 import jwt
 
+from hookdev.auth.oauth_client import Token, TokenCache, fetch_token
 from hookdev.config import Settings
 from hookdev.errors import ConfigError, SendError
+from hookdev.io.redact import mask_headers
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot, Timing, Validation, header_value
-from hookdev.auth.oauth_client import Token, TokenCache, fetch_token
 from hookdev.okta.commands import ERROR_EFFECT, fails_for
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify_body
 from hookdev.okta.timing import BUDGET_MS, timeout_consequence
 from hookdev.okta.validate import validate
-from hookdev.io.redact import mask_headers
 
 __all__ = ["Payload", "SendResult", "TokenCache", "send", "OKTA_TIMEOUT_S", "REPLAY_HEADER", "DROPPED_HEADERS"]
 
@@ -260,7 +260,7 @@ async def _attempt(
         ) as resp:
             body = await resp.read()
             answer = ResponseSnapshot(status=resp.status, headers=tuple(resp.headers.items()), body=body)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return None, (time.monotonic() - started) * 1000, f"no answer within {timeout:g} s", True
     except aiohttp.ClientError as exc:
         return None, (time.monotonic() - started) * 1000, f"cannot reach {url}: {exc}", False

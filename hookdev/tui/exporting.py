@@ -30,6 +30,7 @@ def write_export(exchanges: list[Exchange], fmt: str, target: Path, *, secret_he
     """Write the export (blocking: run it in a thread); returns what was written. Secrets masked unless redact off."""
     from hookdev.io.export import payload_filename, to_curl, to_har, to_payload
 
+    target = target.expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "har":
         doc = to_har(exchanges, redact=redact, secret_header=secret_header, base_url=base_url)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import get_args
 
-from hookdev.models import KINDS, AuthReason, Exchange
 from hookdev.io.render import KIND_LABELS
+from hookdev.models import KINDS, AuthReason, Exchange
 from hookdev.receiver.store import Filter
 
 REASONS = frozenset(get_args(AuthReason))

@@ -11,9 +11,9 @@ from rich.console import Group, RenderableType
 from rich.json import JSON
 from rich.text import Text
 
-from hookdev.models import Exchange, Headers
 from hookdev.io.redact import mask_body, mask_headers
 from hookdev.io.render import KIND_LABELS, clock, validation_label
+from hookdev.models import Exchange, Headers
 
 OK, BAD, WARN, DIM = "bold green", "bold red", "bold yellow", "dim"
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.auth.authkit import KeyServer, RsaKey
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.auth.authkit import KeyServer, RsaKey
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+
+from hookdev.auth.jwks import KeySetCache
+from hookdev.auth.verifiers import Verifier, build_verifier, default_keys_uri
+from hookdev.config import AuthSettings
+from hookdev.errors import ConfigError
+from hookdev.models import RequestSnapshot
 from tests.auth.authkit import (
     AUDIENCE,
     CLIENT_ID,
@@ -25,13 +32,6 @@ from tests.auth.authkit import (
     request_with,
     unsigned_token,
 )
-from cryptography.hazmat.primitives import serialization
-
-from hookdev.auth.jwks import KeySetCache
-from hookdev.auth.verifiers import Verifier, build_verifier, default_keys_uri
-from hookdev.config import AuthSettings
-from hookdev.errors import ConfigError
-from hookdev.models import RequestSnapshot
 
 BASIC = AuthSettings(mode="basic", username="admin", password="supersecret")
 HEADER = AuthSettings(mode="header", header="X-Api-Key", secret="s3cr3t-value")
@@ -126,7 +126,7 @@ async def test_attack_table_zero_wrongly_accepted(verifiers, key_server: KeyServ
     wrong_reason = [(name, want, v.reason, v.detail) for name, want, v in results if v.reason != want]
     assert wrongly_accepted == []
     assert wrong_reason == []
-    assert all(v.detail and v.scheme == scheme for (_, _, v), scheme in zip(results, [c.scheme for c in CASES]))
+    assert all(v.detail and v.scheme == scheme for (_, _, v), scheme in zip(results, [c.scheme for c in CASES], strict=True))
     # A genuine call of each kind still gets through, so the table is not passing by refusing everything.
     assert (await verifiers["basic"].verify(basic("admin", "supersecret"))).ok
     assert (await verifiers["header"].verify(request_with(("x-api-key", "s3cr3t-value")))).ok

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from tests.auth.authkit import FakeClock, KeyServer
 
 from hookdev.auth.jwks import KeySetCache, ttl_from_cache_control
+from tests.auth.authkit import FakeClock, KeyServer
 
 
 def cache_for(ks: KeyServer, clock: FakeClock, **kw: Any) -> KeySetCache:

@@ -8,12 +8,12 @@ import time
 
 import jwt
 from aiohttp import web
-from tests.auth.authkit import request_with
 
 from hookdev.auth.authserver import create_authserver_app, mint_token
 from hookdev.auth.keys import KeyStore
 from hookdev.auth.verifiers import build_verifier
 from hookdev.config import AuthServerSettings, AuthSettings, load_settings
+from tests.auth.authkit import request_with
 
 
 def test_key_file_is_created_0600_in_a_new_folder_and_reused(tmp_path) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 import jwt
 import pytest
 from aiohttp import web
-from tests.auth.authkit import RsaKey, bearer
 from cryptography.hazmat.primitives import serialization
 
 from hookdev.auth.authserver import create_authserver_app
@@ -20,6 +19,7 @@ from hookdev.auth.keys import KeyStore
 from hookdev.auth.verifiers import build_verifier
 from hookdev.config import AuthServerSettings, AuthSettings, ClientSettings
 from hookdev.errors import ConfigError
+from tests.auth.authkit import RsaKey, bearer
 
 PREFIX = "/oauth2/default"
 SECRET = "client-s3cret"

@@ -41,7 +41,7 @@ async def post(session, authorization: str | None, header: str = "Authorization"
 
 async def refused_everything(session, attacks: list[str | None], header: str = "Authorization") -> None:
     statuses = [await post(session, a, header) for a in attacks]
-    assert statuses == [401] * len(attacks), [a for a, s in zip(attacks, statuses) if s != 401]
+    assert statuses == [401] * len(attacks), [a for a, s in zip(attacks, statuses, strict=True) if s != 401]
     stored = session.store.list(Filter(path="/tokenHook"))
     assert len(stored) == len(attacks) and not any(e.auth.ok for e in stored)
     assert session.store.count(Filter(auth_ok=False)) == len(attacks)
@@ -76,7 +76,7 @@ async def test_oauth_mode_refuses_every_forged_or_stale_token(tmp_path, attacker
                   "scp": ["okta.hooks"], "sub": "okta-hooks"}
         head, body, sig = good.split(".")
         kid = keys.active.kid
-        forged_body = b64(('{"iss": "%s", "aud": "api://default", "exp": %d, "sub": "root"}' % (issuer, now + 600)).encode())
+        forged_body = b64(f'{{"iss": "{issuer}", "aud": "api://default", "exp": {now + 600}, "sub": "root"}}'.encode())
         attacks = [
             None, "Bearer", "Bearer not.a.jwt", "Basic " + good, good,
             "Bearer " + unsigned_token({"alg": "none", "typ": "JWT", "kid": kid}, claims),

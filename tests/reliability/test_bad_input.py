@@ -9,7 +9,15 @@ import aiohttp
 import pytest
 
 from hookdev.receiver.store import Filter
-from tests.reliability.live import TOKEN_BODY, host_port, live_session, post_bytes, raw_exchange, status_of, still_answers
+from tests.reliability.live import (
+    TOKEN_BODY,
+    host_port,
+    live_session,
+    post_bytes,
+    raw_exchange,
+    status_of,
+    still_answers,
+)
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 BODIES = {

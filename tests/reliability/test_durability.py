@@ -21,18 +21,20 @@ BODY = (SAMPLES / "registration-ssr.json").read_bytes()
 
 
 async def hammer(url: str, count: int, answered: list[str], stop_after: int | None = None, proc=None) -> None:
+    enough = asyncio.Event()
     async with aiohttp.ClientSession() as http:
         async def one(i: int) -> None:
             try:
                 async with http.post(f"{url}/registrationHook?n={i}", data=BODY) as resp:
                     if resp.status == 200:
                         answered.append(resp.headers["X-Hookdev-Exchange"])
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+                        if stop_after is not None and len(answered) >= stop_after:
+                            enough.set()
+            except (TimeoutError, aiohttp.ClientError):
                 pass  # cut off by the kill: never answered
 
         async def killer() -> None:
-            while len(answered) < stop_after:  # type: ignore[operator]
-                await asyncio.sleep(0.005)
+            await enough.wait()
             proc.send_signal(signal.SIGKILL)
 
         await asyncio.gather(*([killer()] if stop_after else []), *(one(i) for i in range(count)))

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from hookdev.answers.templates import TemplateBook
 from hookdev.answers.breakpoints import BreakpointResponder
-from hookdev.models import AuthVerdict, Exchange, Problem, RequestSnapshot, ResponseSnapshot, Timing, Validation
 from hookdev.answers.responders import DefaultResponder
+from hookdev.answers.templates import TemplateBook
+from hookdev.models import AuthVerdict, Exchange, Problem, RequestSnapshot, ResponseSnapshot, Timing, Validation
 from hookdev.receiver.session import EXAMPLE_PATHS, Counters
 from hookdev.receiver.store import Store
 from tests.conftest import SAMPLES, make_settings

@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from hookdev.models import Answer
 from hookdev.io.render import KIND_LABELS
+from hookdev.models import Answer
 from hookdev.tui.screens.editor import AnswerEditor, Draft
 
 BAR = 30

@@ -14,9 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 
+from hookdev.io.render import KIND_LABELS
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot
 from hookdev.okta.defaults import default_answer
-from hookdev.io.render import KIND_LABELS
 
 JSON_HEADERS: Headers = (("Content-Type", "application/json"),)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from textual import work
 
-from hookdev.models import INLINE_KINDS, Exchange, Kind
 from hookdev.io.render import KIND_LABELS
+from hookdev.models import INLINE_KINDS, Exchange, Kind
 from hookdev.tui.exporting import FORMATS, default_target, write_export
 from hookdev.tui.filtering import HELP as FILTER_HELP
 from hookdev.tui.screens.editor import AnswerEditor, RequestEditor
@@ -169,7 +169,7 @@ class MainActions:
         s = self.session.settings
         secret = s.auth.header if s.auth.mode == "header" or s.auth.secret else None
         try:
-            written = await asyncio.to_thread(write_export, chosen, fmt, Path(target).expanduser(),
+            written = await asyncio.to_thread(write_export, chosen, fmt, Path(target),
                                               secret_header=secret, base_url=self.session.local_url)
         except OSError as exc:
             self.notify(f"could not write {target}: {exc.strerror}; pick another file", severity="error")
