@@ -34,9 +34,9 @@ BODY = (Path(__file__).resolve().parent.parent / "sample_payloads" / "token.json
 
 def stored_exchange(n: int, now: float) -> Exchange:
     t = now - STORED + n
-    return Exchange(id=new_id(t), time=t, kind="token",
-                    request=RequestSnapshot("POST", "/tokenHook", headers=(("Content-Type", "application/json"),), body=BODY),
-                    response=ResponseSnapshot(204), auth=AuthVerdict("none", True), validation=Validation(), duration_ms=1.0)
+    request = RequestSnapshot("POST", "/tokenHook", headers=(("Content-Type", "application/json"),), body=BODY)
+    return Exchange(id=new_id(t), time=t, kind="token", request=request, response=ResponseSnapshot(204),
+                    auth=AuthVerdict("none", True), validation=Validation(), duration_ms=1.0)
 
 
 async def fill(path: Path) -> None:
@@ -137,7 +137,8 @@ async def main() -> None:
         latencies.sort()
         print(json.dumps({"stored": STORED, "rows_shown": 1000}))
         print(f"load {STORED:,} stored exchanges (newest 1,000 shown): {load_s * 1000:.0f} ms (app start included)")
-        print(f"ingest a burst of {BURST:,} calls (sent at once) until all are counted and drawn: {ingest_s * 1000:.0f} ms")
+        print(f"ingest a burst of {BURST:,} calls (sent at once) until all are counted and drawn: "
+              f"{ingest_s * 1000:.0f} ms")
         where = "sent from the inspector's own loop" if IN_PROCESS else "sent by another process"
         print(f"keypress latency during {BURST:,} calls at {RATE}/s, {where} ({len(latencies)} keys): "
               f"median {statistics.median(latencies):.1f} ms, p95 {latencies[int(len(latencies) * 0.95) - 1]:.1f} ms, "

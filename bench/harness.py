@@ -37,7 +37,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {system}"
 
 
 def rss_mib(pid: int) -> float:
@@ -208,7 +209,9 @@ async def _paced(url: str, body: bytes, headers: dict[str, str], rate: float, se
     return latencies
 
 
-def paced(url: str, body: bytes, headers: dict[str, str], rate: float = 100, seconds: float = 10) -> tuple[float, float]:
+def paced(
+    url: str, body: bytes, headers: dict[str, str], rate: float = 100, seconds: float = 10
+) -> tuple[float, float]:
     """(p50, p99) in ms of calls sent at a fixed rate (an open loop, as Okta's calls arrive)."""
     latencies = asyncio.run(_paced(url, body, headers, rate, seconds))
     return percentile(latencies, 50), percentile(latencies, 99)
@@ -228,5 +231,8 @@ def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = [title, "  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths, strict=True))) for r in cells[1:]]
+    lines += [
+        "  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in cells[1:]
+    ]
     return "\n".join(lines)

@@ -268,7 +268,9 @@ def _clients(key: str, value: Any) -> tuple[ClientSettings, ...]:
             raise ConfigError(where, "needs a client_id string")
         unknown = set(item) - {"client_id", "client_secret", "public_key"}
         if unknown:
-            raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown key (known: client_id, client_secret, public_key)")
+            raise ConfigError(
+                f"{where}.{sorted(unknown)[0]}", "unknown key (known: client_id, client_secret, public_key)"
+            )
         if not item.get("client_secret") and not item.get("public_key"):
             raise ConfigError(where, "needs client_secret or public_key")
         clients.append(
@@ -296,7 +298,10 @@ def _check(s: Settings) -> None:
         raise ConfigError("auth.username", "basic mode needs a username and a password")
     bad_algs = [a for a in s.auth.algorithms if not a.startswith(("RS", "PS", "ES", "EdDSA"))]
     if bad_algs or not s.auth.algorithms:
-        raise ConfigError("auth.algorithms", f"only asymmetric algorithms are allowed (RS256, PS256, ES256...), got {list(s.auth.algorithms)}")
+        raise ConfigError(
+            "auth.algorithms",
+            f"only asymmetric algorithms are allowed (RS256, PS256, ES256...), got {list(s.auth.algorithms)}",
+        )
     if s.auth.leeway < 0:
         raise ConfigError("auth.leeway", "must not be negative")
     if s.responses.handler and s.responses.forward:

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from pyngrok import aio as ngrok_aio
 from pyngrok import conf, installer
@@ -195,6 +195,13 @@ def _first_line(text: str) -> str:
     return line[:300]
 
 
+class EndpointOptions(TypedDict, total=False):
+    """The endpoint options hookdev hands to ngrok's connect()."""
+
+    inspect: bool
+    url: str
+
+
 class NgrokTunnel:
     """One HTTPS endpoint to a local port through the ngrok agent, watched and restarted when it dies."""
 
@@ -280,8 +287,8 @@ class NgrokTunnel:
         config.api_key = None
         return config
 
-    def _endpoint_options(self) -> dict[str, object]:
-        options: dict[str, object] = {"inspect": False}
+    def _endpoint_options(self) -> EndpointOptions:
+        options: EndpointOptions = {"inspect": False}
         domain = self._settings.domain.strip().rstrip("/")
         if domain:
             options["url"] = domain if "://" in domain else f"https://{domain}"

@@ -71,7 +71,9 @@ def receiver() -> Iterator[ThreadedReceiver]:
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "hookdev.toml"
-    path.write_text('[server]\nstore = "data/h.db"\n[auth]\nmode = "header"\nheader = "x-api-key"\nsecret = "k-123456789"\n')
+    path.write_text(
+        '[server]\nstore = "data/h.db"\n[auth]\nmode = "header"\nheader = "x-api-key"\nsecret = "k-123456789"\n'
+    )
     return path
 
 

@@ -1,4 +1,4 @@
-"""`hookdev demo`: one round of sample traffic covers every kind, each auth method, an invalid answer and an expired token."""
+"""`hookdev demo`: one round of traffic covers every kind, each auth method, an invalid answer and an expired token."""
 
 from __future__ import annotations
 

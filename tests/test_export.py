@@ -56,7 +56,9 @@ def test_from_har_returns_the_exchanges() -> None:
 def store_with_two(tmp_path: Path) -> tuple[Path, list[str]]:
     path = tmp_path / "s.db"
     store = Store(path)
-    exs = [make_exchange(), make_exchange(body={"eventType": "com.okta.saml.tokens.transform", "data": {}}, kind="saml")]
+    exs = [
+        make_exchange(), make_exchange(body={"eventType": "com.okta.saml.tokens.transform", "data": {}}, kind="saml")
+    ]
     for ex in exs:
         store.add_now(ex)
     store.close()
@@ -99,7 +101,9 @@ def test_export_payload_files_into_a_folder(store_with_two: tuple[Path, list[str
     assert json.loads(files[1].read_text())["eventType"] == "com.okta.saml.tokens.transform"
 
 
-def test_export_of_an_unknown_id_fails(store_with_two: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_of_an_unknown_id_fails(
+    store_with_two: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
     path, _ = store_with_two
     assert main(["export", "zzzzzzzz", "--format", "har", "--store", str(path)]) == 1
     assert "no exchange" in capsys.readouterr().err

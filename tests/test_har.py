@@ -107,7 +107,8 @@ def test_browser_noise_is_skipped_and_counted() -> None:
         item("OPTIONS", "https://app.example.com/hook"),
         item("POST", "https://app.example.com/beacon", "a=1&b=2"),
         item("POST", "https://app.example.com/tokenHook", '{"eventType": "com.okta.oauth2.tokens.transform"}'),
-        item("GET", "https://app.example.com/verify", headers=[{"name": "x-okta-verification-challenge", "value": "c"}]),
+        item("GET", "https://app.example.com/verify",
+             headers=[{"name": "x-okta-verification-challenge", "value": "c"}]),
     ]}}
     imported, skipped = import_har(har)
     assert skipped == 3

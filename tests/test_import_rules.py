@@ -42,7 +42,9 @@ def test_pyngrok_only_in_tunnel():
 
 
 def test_jwt_only_in_auth_and_sender():
-    assert [m for m, imp in modules().items() if uses(imp, "jwt") and not m.startswith("auth/") and m != "send/sender.py"] == []
+    assert [
+        m for m, imp in modules().items() if uses(imp, "jwt") and not m.startswith("auth/") and m != "send/sender.py"
+    ] == []
 
 
 def test_nothing_imports_cli():

@@ -84,7 +84,7 @@ def test_init_never_overwrites_without_force(tmp_path: Path, capsys: pytest.Capt
     assert (tmp_path / "hooks.py").read_text() == "# mine\n"
     assert not (tmp_path / "hookdev.toml").exists()
     assert init(tmp_path, "token", "--force") == 0
-    assert "def token(request)" in (tmp_path / "hooks.py").read_text()
+    assert "def token(request: HookRequest)" in (tmp_path / "hooks.py").read_text()
     assert "(overwritten)" in capsys.readouterr().out
 
 

@@ -61,7 +61,10 @@ def test_every_kind_but_verification_and_unknown_has_an_event_type() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["X-Okta-Verification-Challenge", "x-okta-verification-challenge", "X-OKTA-VERIFICATION-CHALLENGE", "x-OkTa-VeRiFiCaTiOn-ChAlLeNgE"],
+    [
+        "X-Okta-Verification-Challenge", "x-okta-verification-challenge", "X-OKTA-VERIFICATION-CHALLENGE",
+        "x-OkTa-VeRiFiCaTiOn-ChAlLeNgE",
+    ],
 )
 def test_get_with_challenge_header_in_any_case_is_verification(name: str) -> None:
     request = get(("Accept", "application/json"), (name, CHALLENGE))
@@ -73,7 +76,8 @@ def test_get_with_empty_challenge_is_still_verification() -> None:
 
 
 def test_get_without_challenge_is_unknown() -> None:
-    assert classify(get(("Accept", "application/json"), ("Authorization", "Basic YWRtaW46c3VwZXJzZWNyZXQ="))) == "unknown"
+    request = get(("Accept", "application/json"), ("Authorization", "Basic YWRtaW46c3VwZXJzZWNyZXQ="))
+    assert classify(request) == "unknown"
 
 
 def test_get_without_challenge_but_with_a_hook_body_goes_by_the_body() -> None:
@@ -121,7 +125,10 @@ def test_json_that_is_not_an_object_is_unknown(value: Any) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"data": {}}, envelope(None), envelope(7), envelope(["com.okta.event_hook"]), {"eventtype": "com.okta.event_hook"}],
+    [
+        {}, {"data": {}}, envelope(None), envelope(7), envelope(["com.okta.event_hook"]),
+        {"eventtype": "com.okta.event_hook"},
+    ],
     ids=["empty", "no-event-type", "null-type", "number-type", "list-type", "wrong-key-case"],
 )
 def test_object_without_a_string_event_type_is_unknown(body: dict[str, Any]) -> None:

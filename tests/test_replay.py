@@ -44,10 +44,9 @@ def expired_bearer(hours: float = 2) -> str:
 async def test_replay_goes_to_the_running_serve_with_a_fresh_token(session: Session) -> None:
     assert session.store is not None
     body = (SAMPLES / "token.json").read_bytes()
-    original = make_exchange(request=RequestSnapshot(
-        method="POST", path="/tokenHook", headers=(("Authorization", expired_bearer()), ("Content-Type", "application/json"),
-                                                  ("Connection", "keep-alive"), ("Content-Length", str(len(body)))),
-        body=body))
+    headers = (("Authorization", expired_bearer()), ("Content-Type", "application/json"),
+               ("Connection", "keep-alive"), ("Content-Length", str(len(body))))
+    original = make_exchange(request=RequestSnapshot(method="POST", path="/tokenHook", headers=headers, body=body))
     session.store.add_now(original)
     result = await replay(session.store, original.id[:9], session.settings)
     assert result.accepted, result.verdict

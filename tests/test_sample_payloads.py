@@ -214,7 +214,9 @@ def strings(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
-ALL_JSON = sorted([f"{p.name}" for p in SAMPLES.glob("*.json")] + [f"responses/{p.name}" for p in RESPONSES.glob("*.json")])
+ALL_JSON = sorted(
+    [f"{p.name}" for p in SAMPLES.glob("*.json")] + [f"responses/{p.name}" for p in RESPONSES.glob("*.json")]
+)
 
 
 @pytest.mark.parametrize("name", ALL_JSON)

@@ -117,11 +117,12 @@ class BreakpointResponder:
         deadline = (call.deadline or self.clock() + OKTA_BUDGET_S) - self.margin
         if deadline <= self.clock():
             return answer  # the responder already used the budget; holding would make Okta give up
-        held = HeldCall(call=call, answer=answer, deadline=deadline, _future=asyncio.get_running_loop().create_future())
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        held = HeldCall(call=call, answer=answer, deadline=deadline, _future=future)
         self.held.append(held)
         self._tell(self._on_hold, held)
         try:
-            await asyncio.wait_for(asyncio.shield(held._future), timeout=deadline - self.clock())  # type: ignore[arg-type]
+            await asyncio.wait_for(asyncio.shield(future), timeout=deadline - self.clock())
         except TimeoutError:
             held.send(by="deadline")
         finally:

@@ -63,9 +63,9 @@ def install_streams() -> None:
     """Put capture streams in place (again, if something such as a UI swapped sys.stdout since)."""
     with _install_lock:
         if not isinstance(sys.stdout, CaptureStream):
-            sys.stdout = CaptureStream(sys.stdout)  # type: ignore[assignment]
+            sys.stdout = CaptureStream(sys.stdout)
         if not isinstance(sys.stderr, CaptureStream):
-            sys.stderr = CaptureStream(sys.stderr)  # type: ignore[assignment]
+            sys.stderr = CaptureStream(sys.stderr)
 
 
 def capture_logger(name: str) -> None:

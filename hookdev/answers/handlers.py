@@ -49,7 +49,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from hookdev.answers.capture import capture_logger, capturing
 from hookdev.answers.request import ROUTES_ATTR, BadReturn, HookRequest, hook, normal_path, to_answer
@@ -133,6 +133,7 @@ def _fresh_module(file: Path) -> types.ModuleType:
         name = f"hookdev_handler_{name}"  # never shadow a real module of the same name
     module = types.ModuleType(name)
     module.__file__ = str(file)
+    # A module takes any attribute, but the stubs of ModuleType declare only the standard ones.
     module.__hookdev_handler__ = True  # type: ignore[attr-defined]
     sys.modules[name] = module  # dataclasses and pickle look a class's module up here
     folder = str(file.parent)
@@ -158,7 +159,7 @@ def _collect(version: tuple[int, int, int], namespace: dict[str, Any]) -> Loaded
     return LoadedHandlers(version, by_path, by_kind, fallback if _is_function(fallback) else None)
 
 
-def _is_function(obj: Any) -> bool:
+def _is_function(obj: object) -> TypeGuard[Callable[..., Any]]:
     return inspect.isroutine(obj)
 
 

@@ -87,12 +87,16 @@ class HookRequest:
 
     @property
     def event_type(self) -> str | None:
-        return self.get("eventType")
+        return self._text("eventType")
 
     @property
     def request_type(self) -> str | None:
         """registration: self.service.registration / progressive.profile; telephony: the OTP's purpose."""
-        return self.get("requestType")
+        return self._text("requestType")
+
+    def _text(self, dotted: str) -> str | None:
+        value = self.get(dotted)
+        return value if isinstance(value, str) else None
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -107,7 +111,8 @@ class BadReturn(Exception):
 
 def to_answer(result: Any) -> Answer:
     """The answer for a handler's return value; BadReturn says what was wrong with it."""
-    status, headers = 200, {}
+    status: object = 200
+    headers: object = {}
     if isinstance(result, tuple):
         if len(result) == 2:
             body, status = result

@@ -17,7 +17,7 @@ class Poller:
     call on the in-memory copy, and an edit on disk still shows within `interval`.
     """
 
-    def __init__(self, check: Callable[[], Awaitable[None]], interval: float) -> None:
+    def __init__(self, check: Callable[[], Awaitable[object]], interval: float) -> None:
         self.check = check
         self.interval = interval
         self._task: asyncio.Task[None] | None = None

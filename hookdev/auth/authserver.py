@@ -98,14 +98,18 @@ def _load_public_keys(value: str, base_dir: Path, client_id: str) -> tuple[Any, 
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(key, f"cannot read {path} ({exc.strerror}); give a PEM public key or a JWKS file") from exc
+            raise ConfigError(
+                key, f"cannot read {path} ({exc.strerror}); give a PEM public key or a JWKS file"
+            ) from exc
     try:
         if "-----BEGIN" in text:
             return (serialization.load_pem_public_key(text.encode("ascii")),)
         data = json.loads(text)
         return tuple(jwt.PyJWKSet.from_dict(data if "keys" in data else {"keys": [data]}).keys)
     except (ValueError, TypeError, jwt.PyJWTError) as exc:
-        raise ConfigError(key, f"is neither a PEM public key nor a JWKS ({exc}); export the client's public key again") from exc
+        raise ConfigError(
+            key, f"is neither a PEM public key nor a JWKS ({exc}); export the client's public key again"
+        ) from exc
 
 
 def issuer_of(request: web.Request, suffix: str) -> str:
@@ -155,13 +159,17 @@ async def _token(request: web.Request) -> web.Response:
     try:
         form = await request.post()
         # An assertion's aud is the token URL the client used (maybe through a tunnel) or the issuer's own.
-        token_urls = list(dict.fromkeys(u + "/v1/token" for u in (issuer_of(request, "/v1/token"), seen_issuer(request, "/v1/token"))))
+        issuers = (issuer_of(request, "/v1/token"), seen_issuer(request, "/v1/token"))
+        token_urls = list(dict.fromkeys(u + "/v1/token" for u in issuers))
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         grant = fields.get("grant_type")
         if not grant:
             raise OAuthError("invalid_request", "grant_type is missing; send grant_type=client_credentials")
         if grant != "client_credentials":
-            raise OAuthError("unsupported_grant_type", f"grant_type {grant[:60]} is not supported; this server issues client_credentials tokens")
+            raise OAuthError(
+                "unsupported_grant_type",
+                f"grant_type {grant[:60]} is not supported; this server issues client_credentials tokens",
+            )
         client = _authenticate(state, request, fields, token_urls)
         scopes = _granted_scopes(state.settings, fields.get("scope", ""))
     except OAuthError as exc:
@@ -175,7 +183,8 @@ async def _token(request: web.Request) -> web.Response:
 
 
 def mint_token(
-    settings: AuthServerSettings, keys: KeyStore, issuer: str, client_id: str, scopes: list[str], now: float | None = None
+    settings: AuthServerSettings, keys: KeyStore, issuer: str, client_id: str, scopes: list[str],
+    now: float | None = None,
 ) -> tuple[str, int]:
     """An access token shaped like an Okta custom authorization server's, signed RS256 with the active key."""
     iat = int(time.time() if now is None else now)
@@ -198,7 +207,9 @@ def _error(exc: OAuthError) -> web.Response:
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="hookdev"'
-    return web.json_response({"error": exc.error, "error_description": exc.description}, status=exc.status, headers=headers)
+    return web.json_response(
+        {"error": exc.error, "error_description": exc.description}, status=exc.status, headers=headers
+    )
 
 
 def _invalid_client(description: str) -> OAuthError:
@@ -219,7 +230,9 @@ def _authenticate(state: _State, request: web.Request, fields: dict[str, str], t
     if len(used) > 1:
         raise OAuthError("invalid_request", f"use one client authentication method, got {', '.join(used)}")
     if not used:
-        raise _invalid_client("no client authentication; use client_secret_basic, client_secret_post or private_key_jwt")
+        raise _invalid_client(
+            "no client authentication; use client_secret_basic, client_secret_post or private_key_jwt"
+        )
     if used[0] == "client_secret_basic":
         client_id, secret = _basic_credentials(basic)
         return _check_secret(state, client_id, secret)
@@ -273,14 +286,17 @@ def _check_assertion(state: _State, fields: dict[str, str], token_urls: list[str
             del state.used_jti[jti]
     jti = str(claims["jti"])
     if jti in state.used_jti:
-        raise _invalid_client(f"client_assertion jti {jti[:80]} was already used; sign a new assertion with a fresh jti for every request")
+        raise _invalid_client(
+            f"client_assertion jti {jti[:80]} was already used; sign a new assertion with a fresh jti for every request"
+        )
     state.used_jti[jti] = float(claims["exp"])
     return client
 
 
 def _verify_assertion(assertion: str, header: dict[str, Any], client: Client, token_urls: list[str]) -> dict[str, Any]:
+    kid = header.get("kid")
     candidates = [
-        k for k in client.public_keys if not isinstance(k, jwt.PyJWK) or not header.get("kid") or k.key_id in (None, header.get("kid"))
+        k for k in client.public_keys if not isinstance(k, jwt.PyJWK) or not kid or k.key_id in (None, kid)
     ]
     last = "no key of the client matches the assertion's kid"
     for key in candidates:
@@ -314,5 +330,8 @@ def _granted_scopes(settings: AuthServerSettings, requested: str) -> list[str]:
         return allowed
     extra = [s for s in wanted if s not in allowed]
     if extra:
-        raise OAuthError("invalid_scope", f"scope {' '.join(extra)[:120]} is not offered; allowed: {' '.join(allowed) or 'none'} (authserver.scopes)")
+        raise OAuthError(
+            "invalid_scope",
+            f"scope {' '.join(extra)[:120]} is not offered; allowed: {' '.join(allowed) or 'none'} (authserver.scopes)",
+        )
     return list(dict.fromkeys(wanted))

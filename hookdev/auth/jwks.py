@@ -153,7 +153,10 @@ class KeySetCache:
         )
 
     def _unavailable(self, error: str) -> str:
-        return f"cannot get the issuer's keys: {error}. Start the issuer or fix auth.issuer / auth.jwks_uri; the next call retries"
+        return (
+            f"cannot get the issuer's keys: {error}. Start the issuer or fix auth.issuer / auth.jwks_uri; "
+            "the next call retries"
+        )
 
     async def _refresh(self) -> str | None:
         task = self._inflight

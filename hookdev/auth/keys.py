@@ -166,7 +166,9 @@ class KeyStore:
             keys = [_key_from_json(item) for item in data["keys"]]
             active = data["active"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError("authserver.key_file", f"{path} is not a readable hookdev key file ({exc}); {fix}") from exc
+            raise ConfigError(
+                "authserver.key_file", f"{path} is not a readable hookdev key file ({exc}); {fix}"
+            ) from exc
         if not any(k.kid == active for k in keys):
             raise ConfigError("authserver.key_file", f"{path} names active key {active!r} but does not hold it; {fix}")
         return cls(keys, active, path)
@@ -183,4 +185,6 @@ def _key_from_json(item: dict[str, Any]) -> SigningKey:
     private = serialization.load_pem_private_key(item["private_key"].encode("ascii"), password=None)
     if not isinstance(private, rsa.RSAPrivateKey):
         raise ValueError(f"key {item.get('kid')!r} is not an RSA key")
-    return SigningKey(kid=item["kid"], private_key=private, created=float(item["created"]), retire_at=item.get("retire_at"))
+    return SigningKey(
+        kid=item["kid"], private_key=private, created=float(item["created"]), retire_at=item.get("retire_at")
+    )

@@ -8,7 +8,7 @@ import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import aiohttp
 import jwt
@@ -132,7 +132,9 @@ class HeaderVerifier:
 class OAuthVerifier:
     """`Authorization: Bearer <JWT>` as Okta sends it for OAuth 2.0 inline hooks."""
 
-    def __init__(self, auth: AuthSettings, issuer: str, keys: KeySetCache, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, auth: AuthSettings, issuer: str, keys: KeySetCache, now: Callable[[], float] = time.time
+    ) -> None:
         self._auth = auth
         self.issuer = issuer
         self.keys = keys
@@ -170,12 +172,19 @@ class OAuthVerifier:
         alg = header.get("alg")
         allowed = self._auth.algorithms
         if alg not in allowed:
-            hint = " (a token signed with a shared secret or none is a known forgery)" if str(alg).lower() == "none" or str(alg).upper().startswith("HS") else ""
-            return no("alg_not_allowed", f"alg {alg} is not allowed{hint}; auth.algorithms allows {', '.join(allowed)}")
+            forged = str(alg).lower() == "none" or str(alg).upper().startswith("HS")
+            hint = " (a token signed with a shared secret or none is a known forgery)" if forged else ""
+            return no(
+                "alg_not_allowed", f"alg {alg} is not allowed{hint}; auth.algorithms allows {', '.join(allowed)}"
+            )
         iss = claims.get("iss")
         if not isinstance(iss, str) or iss.rstrip("/") != self.issuer:
             got = f"iss is {iss}" if iss else "the token has no iss"
-            return no("wrong_issuer", f"{got}, expected {self.issuer}; keys come only from auth.issuer, so set it to the server that minted the token")
+            return no(
+                "wrong_issuer",
+                f"{got}, expected {self.issuer}; keys come only from auth.issuer, "
+                "so set it to the server that minted the token",
+            )
         found = await self.keys.get(header.get("kid"))
         if found.key is None:
             return no(found.reason or "unknown_kid", found.detail)
@@ -200,48 +209,71 @@ class OAuthVerifier:
             )
         if nbf is not None and (not _number(nbf) or now + leeway < nbf):
             when = f"in {_ago(nbf - now)} (nbf {_iso(nbf)})" if _number(nbf) else f"(nbf {nbf!r} is not a number)"
-            return no("not_yet_valid", f"token is not valid yet: it starts {when}; check the clocks of this machine and the issuer")
+            return no(
+                "not_yet_valid",
+                f"token is not valid yet: it starts {when}; check the clocks of this machine and the issuer",
+            )
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud] if isinstance(aud, str) else []
         if self._auth.audience not in auds:
-            got = f"aud is {aud if isinstance(aud, str) else ', '.join(map(str, auds))}" if auds else "the token has no aud"
-            return no("wrong_audience", f"{got}, expected {self._auth.audience}; set auth.audience to the authorization server's audience")
+            listed = aud if isinstance(aud, str) else ", ".join(map(str, auds))
+            got = f"aud is {listed}" if auds else "the token has no aud"
+            return no(
+                "wrong_audience",
+                f"{got}, expected {self._auth.audience}; set auth.audience to the authorization server's audience",
+            )
         if self._auth.client_id and claims.get("cid") != self._auth.client_id:
             cid = claims.get("cid")
             got = f"cid is {cid}" if cid else "the token has no cid"
-            return no("wrong_client", f"{got}, expected {self._auth.client_id} (auth.client_id); the hook's OAuth client id in Okta must match")
+            return no(
+                "wrong_client",
+                f"{got}, expected {self._auth.client_id} (auth.client_id); "
+                "the hook's OAuth client id in Okta must match",
+            )
         if self._auth.scope and self._auth.scope not in _scopes(claims.get("scp")):
             got = ", ".join(_scopes(claims.get("scp"))) or "no scopes"
-            return no("missing_scope", f"scp has {got}, missing {self._auth.scope}; add the scope to the hook's OAuth config in Okta (auth.scope)")
+            return no(
+                "missing_scope",
+                f"scp has {got}, missing {self._auth.scope}; add the scope to the hook's OAuth config in Okta "
+                "(auth.scope)",
+            )
         return None
 
     async def close(self) -> None:
         await self.keys.close()
 
 
-def _no(reason: AuthReason, detail: str, header: dict[str, Any] | None = None, claims: dict[str, Any] | None = None) -> AuthVerdict:
+def _no(
+    reason: AuthReason, detail: str, header: dict[str, Any] | None = None, claims: dict[str, Any] | None = None
+) -> AuthVerdict:
     return AuthVerdict(scheme="oauth", ok=False, reason=reason, detail=detail, token_header=header, claims=claims)
 
 
 def _signature_problem(token: str, key: jwt.PyJWK, alg: str) -> str | None:
     kid = key.key_id or "(no kid)"
     if key.algorithm_name != alg and key._jwk_data.get("alg"):
-        return f"the token says alg {alg} but key {kid} is for {key.algorithm_name}; the token was altered or mis-signed"
+        return (
+            f"the token says alg {alg} but key {kid} is for {key.algorithm_name}; the token was altered or mis-signed"
+        )
     try:
         jwt.decode(
             token,
             key.key,
             algorithms=[alg],
-            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False, "verify_iss": False},
+            options={
+                "verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False, "verify_iss": False
+            },
         )
     except jwt.InvalidSignatureError:
         return f"the signature does not match key {kid}: the token was altered after signing, or signed by another key"
     except jwt.PyJWTError as exc:
-        return f"the token cannot be checked with key {kid} ({exc}); it was altered or signed with the wrong kind of key"
+        return (
+            f"the token cannot be checked with key {kid} ({exc}); it was altered or signed with the wrong kind of key"
+        )
     return None
 
 
-def _number(value: Any) -> bool:
+def _number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -297,7 +329,11 @@ def build_verifier(
         raise ConfigError("auth.mode", f"must be none, basic, header or oauth, got {mode!r}")
     issuer = (settings.issuer or local_issuer or "").rstrip("/")
     if not issuer:
-        raise ConfigError("auth.issuer", "oauth mode needs an issuer: set auth.issuer, or keep authserver.mount = true so serve's own authorization server issues the tokens")
+        raise ConfigError(
+            "auth.issuer",
+            "oauth mode needs an issuer: set auth.issuer, or keep authserver.mount = true "
+            "so serve's own authorization server issues the tokens",
+        )
     problem = url_problem(issuer)
     if problem:
         raise ConfigError("auth.issuer", problem)

@@ -30,11 +30,14 @@ tokens from its token URL; `serve` in oauth mode verifies them against its key s
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "authserver", help="the local OAuth 2.0 authorization server", description=DESCRIPTION, formatter_class=HELP_FORMAT
+        "authserver", help="the local OAuth 2.0 authorization server", description=DESCRIPTION,
+        formatter_class=HELP_FORMAT,
     )
     parser.add_argument("action", nargs="?", choices=["rotate"], help="rotate: make a new signing key and exit")
     add_config_arg(parser)
-    parser.add_argument("--port", type=int, help="port to listen on (default authserver.port, 8081; 0 picks a free one)")
+    parser.add_argument(
+        "--port", type=int, help="port to listen on (default authserver.port, 8081; 0 picks a free one)"
+    )
     parser.add_argument("--host", help="address to bind (default server.host, 127.0.0.1)")
     parser.add_argument("--json", action="store_true", help="print the listening line as JSON")
     parser.add_argument("--rotate", action="store_true", help="same as the rotate action")
@@ -67,7 +70,8 @@ def _rotate(settings: Settings, grace: float) -> int:
 async def _serve(settings: Settings, host: str, port: int, as_json: bool) -> int:
     keys = await asyncio.to_thread(KeyStore.load, settings.path(settings.authserver.key_file))
     root = web.Application()
-    root.add_subapp(settings.authserver.path, create_authserver_app(settings.authserver, keys, base_dir=settings.base_dir))
+    app = create_authserver_app(settings.authserver, keys, base_dir=settings.base_dir)
+    root.add_subapp(settings.authserver.path, app)
     runner = web.AppRunner(root, handle_signals=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -79,12 +83,17 @@ async def _serve(settings: Settings, host: str, port: int, as_json: bool) -> int
         try:
             await web.TCPSite(runner, host, port).start()
         except OSError as exc:
-            raise ConfigError("authserver.port", f"cannot listen on {host}:{port} ({exc.strerror}); pick another with --port, or --port 0 for a free one") from exc
+            raise ConfigError(
+                "authserver.port",
+                f"cannot listen on {host}:{port} ({exc.strerror}); "
+                "pick another with --port, or --port 0 for a free one",
+            ) from exc
         bound = runner.addresses[0][1]
         shown = f"[{host}]" if ":" in host else host
         url = f"http://{'127.0.0.1' if host == '0.0.0.0' else shown}:{bound}"
         issuer = url + settings.authserver.path
-        print(json.dumps({"event": "listening", "url": url, "issuer": issuer}) if as_json else _banner(settings, issuer), flush=True)
+        listening = json.dumps({"event": "listening", "url": url, "issuer": issuer})
+        print(listening if as_json else _banner(settings, issuer), flush=True)
         await stop.wait()
     finally:
         await runner.cleanup()

@@ -12,6 +12,7 @@ from hookdev.cli.listing import open_store
 from hookdev.errors import HookdevError
 from hookdev.io.export import payload_filename, to_curl, to_har, to_payload
 from hookdev.models import Exchange
+from hookdev.receiver.store import Store
 
 EPILOG = """\
 No ID exports every exchange. Secrets (Authorization values, the configured secret header,
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _select(store, ids: list[str], where: Path) -> list[Exchange]:  # type: ignore[no-untyped-def]
+def _select(store: Store, ids: list[str], where: Path) -> list[Exchange]:
     if not ids:
         return store.list()
     found = []
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
 def _payload_dir(exchanges: list[Exchange], folder: Path, redact: bool) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     for ex in exchanges:
-        (folder / payload_filename(ex)).write_text(json.dumps(to_payload(ex, redact=redact), indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(to_payload(ex, redact=redact), indent=2) + "\n"
+        (folder / payload_filename(ex)).write_text(text, encoding="utf-8")
     print(f"wrote {len(exchanges)} payload file(s) to {folder}", file=sys.stderr)
     return 0
 

@@ -34,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise HookdevError(f"cannot read {args.file}: {exc.strerror}") from None
     except ValueError as exc:
-        raise HookdevError(f"{args.file} is not a HAR file ({exc}); export one from devtools or `hookdev export`") from None
+        raise HookdevError(
+            f"{args.file} is not a HAR file ({exc}); export one from devtools or `hookdev export`"
+        ) from None
     store = Store(settings.path(settings.server.store))
     try:
         for ex in exchanges:

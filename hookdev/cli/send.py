@@ -59,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--verify-event-hook", "takes no PAYLOAD: the verification GET has no body")
         payload = verification()
     elif not args.payload:
-        raise ConfigError("PAYLOAD", "give a file, a sample name (e.g. token) or an exchange id, or --verify-event-hook")
+        raise ConfigError(
+            "PAYLOAD", "give a file, a sample name (e.g. token) or an exchange id, or --verify-event-hook"
+        )
     else:
         payload = load(args.payload, store_path=settings.path(settings.server.store), cwd=Path.cwd())
     payload = apply_sets(payload, args.sets)

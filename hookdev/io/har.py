@@ -174,7 +174,9 @@ def _time(value: Any) -> float:
 def _headers(items: Any) -> Headers:
     if not isinstance(items, list):
         return ()
-    return tuple((str(h.get("name", "")), str(h.get("value", ""))) for h in items if isinstance(h, dict) and h.get("name"))
+    return tuple(
+        (str(h.get("name", "")), str(h.get("value", ""))) for h in items if isinstance(h, dict) and h.get("name")
+    )
 
 
 def _body(holder: Any, b64: bool) -> bytes:
@@ -189,6 +191,11 @@ def _body(holder: Any, b64: bool) -> bytes:
         except ValueError:
             return text.encode()
     return text.encode("utf-8")
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object, or {} for anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 def import_entry(item: Any) -> Exchange | None:
@@ -208,14 +215,14 @@ def import_entry(item: Any) -> Exchange | None:
         return None
     parts = urlsplit(str(req.get("url", "")))
     snapshot = RequestSnapshot(method=method, path=parts.path or "/", query=parts.query, headers=headers, body=body)
-    resp = item.get("response") if isinstance(item.get("response"), dict) else {}
+    resp = _object(item.get("response"))
     content = resp.get("content")
     response = ResponseSnapshot(
         status=int(resp.get("status") or 0),
         headers=_headers(resp.get("headers")),
         body=_body(content, isinstance(content, dict) and content.get("encoding") == "base64"),
     )
-    own = item.get("_hookdev") if isinstance(item.get("_hookdev"), dict) else {}
+    own = _object(item.get("_hookdev"))
     started = _time(item.get("startedDateTime"))
     duration = item.get("time")
     return Exchange(

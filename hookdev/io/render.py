@@ -57,7 +57,8 @@ def summary_line(ex: Exchange) -> str:
     replay = f"  replay of {ex.replay_of}" if ex.replay_of else ""
     error = f"  ! {ex.error}" if ex.error and ex.status >= 400 else ""
     return (
-        f"{clock(ex.time)}  {ex.id}  {ex.request.method:<4} {ex.request.path:<24} {KIND_LABELS.get(ex.kind, ex.kind):<12} "
+        f"{clock(ex.time)}  {ex.id}  {ex.request.method:<4} {ex.request.path:<24} "
+        f"{KIND_LABELS.get(ex.kind, ex.kind):<12} "
         f"{auth_label(ex):<22} {ex.status}  {format_ms(ex.duration_ms):>9}  {validation_label(ex)}{replay}{error}"
     )
 
@@ -92,7 +93,8 @@ def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool 
         lines.append(ex.auth.detail)
     if ex.auth.claims:
         lines.append("claims: " + json.dumps(ex.auth.claims, sort_keys=True))
-    lines += ["", f"── response ── {resp.status}", *(f"{k}: {v}" for k, v in resp.headers), "", _pretty(resp.body, True)]
+    lines += ["", f"── response ── {resp.status}", *(f"{k}: {v}" for k, v in resp.headers)]
+    lines += ["", _pretty(resp.body, True)]
     lines += ["", f"── validation ── {validation_label(ex)}"]
     lines += [f"  {p}" for p in ex.validation.problems]
     if ex.validation.timing:

@@ -63,7 +63,7 @@ class Receiver:
     enforce: bool = True
     max_body: int = 1024 * 1024
     auth_scheme: str = "none"
-    extra_routes: list[Callable[[web.Application], None]] = field(default_factory=list)
+    extra_routes: list[Callable[[web.Application], object]] = field(default_factory=list)
 
 
 RECEIVER = web.AppKey("receiver", Receiver)
@@ -179,7 +179,8 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
 def _read_call(snapshot: RequestSnapshot, too_large: bool, limit: int) -> tuple[Kind, Any, _Refused | None]:
     """The call's kind and parsed body, or why it cannot be read (kept for after the auth decision)."""
     if snapshot.method not in ("GET", "POST"):
-        return "unknown", None, _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
+        refused = _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
+        return "unknown", None, refused
     if too_large:
         return "unknown", None, _Refused(413, f"the body is larger than the limit of {limit} bytes (server.max_body)")
     if snapshot.method == "GET":

@@ -128,20 +128,20 @@ class Session:
         sock = bind_socket(s.server.host, s.server.port)
         host = s.server.host if ":" not in s.server.host else f"[{s.server.host}]"
         self.local_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{sock.getsockname()[1]}"
-        self.receiver = await self._build_receiver()
+        self.receiver = await self._build_receiver(self.store)
         self.server = HookServer(create_app(self.receiver), sock)
         await self.server.start()
         await asyncio.to_thread(self._write_runtime)
         if s.tunnel.enabled or self.tunnel is not None:
-            await self._start_tunnel()
+            await self._start_tunnel(self.server.port)
 
-    async def _build_receiver(self) -> Receiver:
+    async def _build_receiver(self, store: Store) -> Receiver:
         from hookdev.answers.responders import build_responder
         from hookdev.auth.verifiers import build_verifier
         from hookdev.okta.validate import validate
 
         s = self.settings
-        extra: list[Callable[[web.Application], None]] = []
+        extra: list[Callable[[web.Application], object]] = []
         if s.authserver.mount:
             from hookdev.auth.authserver import create_authserver_app
             from hookdev.auth.keys import KeyStore
@@ -154,7 +154,7 @@ class Session:
         self.verifier = build_verifier(s.auth, local_issuer=self.local_issuer if s.authserver.mount else None)
         responder = await build_responder(s, notify=self.notify)
         return Receiver(
-            store=self.store,  # type: ignore[arg-type]
+            store=store,
             responder=responder,
             verifier=self.verifier,
             validator=validate,
@@ -164,7 +164,7 @@ class Session:
             extra_routes=extra,
         )
 
-    async def _start_tunnel(self) -> None:
+    async def _start_tunnel(self, port: int) -> None:
         from hookdev.tunnel import NgrokTunnel
 
         if self.tunnel is None:
@@ -174,7 +174,7 @@ class Session:
             self.tunnel = NgrokTunnel(tunnel, self.store_path.parent)
         self.tunnel.on_event(lambda event: self.notify(event.kind, event.message))
         try:
-            self.public_url = await self.tunnel.start(self.server.port)  # type: ignore[union-attr]
+            self.public_url = await self.tunnel.start(port)
         except TunnelError as exc:
             self.tunnel_error = str(exc)
             self.notify("error", f"tunnel: {exc} (the local receiver keeps running at {self.local_url})")

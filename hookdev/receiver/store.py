@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import logging
 import os
@@ -335,7 +336,9 @@ class Store:
                 raise StoreError(f"id prefix {ident!r} matches more than one exchange; give more characters")
         return _exchange(rows[0]) if rows else None
 
-    def list(self, flt: Filter | None = None, *, limit: int | None = None, newest_first: bool = False) -> list[Exchange]:
+    def list(
+        self, flt: Filter | None = None, *, limit: int | None = None, newest_first: bool = False
+    ) -> list[Exchange]:
         """Exchanges oldest first (or newest first), narrowed by a Filter."""
         where, params = _where(flt or Filter())
         order = "DESC" if newest_first else "ASC"
@@ -345,7 +348,7 @@ class Store:
             params = (*params, limit)
         return [_exchange(row) for row in self._query(sql, params)]
 
-    def recent_paths(self, limit: int = 10) -> list[str]:
+    def recent_paths(self, limit: int = 10) -> builtins.list[str]:  # `list` here is Store.list
         """Paths that received real hook calls, most recently used first."""
         rows = self._query(
             "SELECT path, MAX(seq) AS last FROM exchanges WHERE kind != 'unknown' "

@@ -6,8 +6,10 @@ answers the one-time verification GET for you.
 Try it:  hookdev send event --to http://127.0.0.1:8080/userDeactivated
 """
 
+from hookdev import HookRequest
 
-def event(request):
+
+def event(request: HookRequest) -> None:
     for item in request.events:
         if item.get("eventType") != "user.lifecycle.deactivate":
             continue

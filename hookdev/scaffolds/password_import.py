@@ -6,6 +6,9 @@ Try it:  hookdev send password-import --to http://127.0.0.1:8080/passwordImport
 """
 
 import hmac
+from typing import Any
+
+from hookdev import HookRequest
 
 # Stands in for your legacy user store: username -> password. Never keep real passwords like this.
 LEGACY_USERS = {
@@ -14,7 +17,7 @@ LEGACY_USERS = {
 }
 
 
-def password_import(request):
+def password_import(request: HookRequest) -> dict[str, Any] | tuple[dict[str, Any], int] | None:
     credential = request.get("data.context.credential", {})
     username = credential.get("username")
     password = credential.get("password")

@@ -6,9 +6,12 @@ Try it:  hookdev send registration-progressive --to http://127.0.0.1:8080/regist
 """
 
 import re
+from typing import Any
+
+from hookdev import HookRequest
 
 
-def registration(request):
+def registration(request: HookRequest) -> dict[str, Any]:
     if request.request_type != "progressive.profile" and "userProfileUpdate" not in request.data:
         return allow()  # a new sign-up: this example only checks profile updates
 
@@ -41,5 +44,5 @@ def registration(request):
     }
 
 
-def allow():
+def allow() -> dict[str, Any]:
     return {"commands": [{"type": "com.okta.action.update", "value": {"registration": "ALLOW"}}]}

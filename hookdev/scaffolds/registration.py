@@ -5,10 +5,14 @@ Point the hook at <your hookdev URL>/registrationHook. Save this file and hookde
 Try it:  hookdev send registration-ssr --to http://127.0.0.1:8080/registrationHook
 """
 
+from typing import Any
+
+from hookdev import HookRequest
+
 ALLOWED_DOMAIN = "example.com"
 
 
-def registration(request):
+def registration(request: HookRequest) -> dict[str, Any]:
     if request.request_type == "progressive.profile":
         return allow()  # this example only checks new sign-ups
 
@@ -35,5 +39,5 @@ def registration(request):
     }
 
 
-def allow():
+def allow() -> dict[str, Any]:
     return {"commands": [{"type": "com.okta.action.update", "value": {"registration": "ALLOW"}}]}

@@ -5,6 +5,10 @@ Point the hook at <your hookdev URL>/samlHook.
 Try it:  hookdev send saml --to http://127.0.0.1:8080/samlHook
 """
 
+from typing import Any
+
+from hookdev import HookRequest
+
 # Stands in for your own data store: login -> patient id.
 PATIENTS = {
     "nia.patel@example.com": "1234",
@@ -12,7 +16,7 @@ PATIENTS = {
 }
 
 
-def saml(request):
+def saml(request: HookRequest) -> dict[str, Any] | None:
     login = request.get("data.context.user.profile.login")
     patient_id = PATIENTS.get(login)
     if patient_id is None:

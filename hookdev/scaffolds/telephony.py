@@ -6,9 +6,12 @@ Try it:  hookdev send telephony-sms --to http://127.0.0.1:8080/telephonyHook
 """
 
 import uuid
+from typing import Any
+
+from hookdev import HookRequest
 
 
-def telephony(request):
+def telephony(request: HookRequest) -> dict[str, Any]:
     message = request.get("data.messageProfile", {})
     phone = message.get("phoneNumber")
     code = message.get("otpCode")

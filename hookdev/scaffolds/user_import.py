@@ -5,8 +5,12 @@ Point the hook at <your hookdev URL>/userImport.
 Try it:  hookdev send user-import-match --to http://127.0.0.1:8080/userImport
 """
 
+from typing import Any
 
-def user_import(request):
+from hookdev import HookRequest
+
+
+def user_import(request: HookRequest) -> dict[str, Any]:
     matches = request.get("data.context.matches") or []
     email = request.get("data.appUser.profile.email")
     if len(matches) == 1:

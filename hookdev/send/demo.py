@@ -54,7 +54,7 @@ SCRIPT: tuple[DemoCall, ...] = (
 
 
 def demo_settings(folder: Path) -> Settings:
-    """Everything local under `folder`: port 0, the store, keys and answers there, oauth through the mounted authserver."""
+    """Everything local under `folder`: port 0, the store, keys and answers there; oauth via the mounted authserver."""
     return load_settings(cwd=folder, environ={}, overrides={
         ("server", "port"): 0,
         ("server", "store"): "demo.db",

@@ -16,7 +16,7 @@ from hookdev.models import Exchange
 from hookdev.receiver.store import Store
 from hookdev.runtime import read_runtime
 from hookdev.send.payloads import from_exchange
-from hookdev.send.sender import SendResult, send
+from hookdev.send.sender import OKTA_TIMEOUT_S, SendResult, send
 
 
 def serve_url(settings: Settings) -> str:
@@ -53,7 +53,10 @@ def captured_credential_note(ex: Exchange, settings: Settings) -> str:
         if exp is not None and exp <= time.time():
             return f"the captured bearer token expired {ago(time.time() - exp)} ago; {fresh}"
         if exp is not None:
-            return f"the captured bearer token is still valid for {ago(exp - time.time())}, but replays never reuse it; {fresh}"
+            return (
+                f"the captured bearer token is still valid for {ago(exp - time.time())}, but replays never reuse it; "
+                f"{fresh}"
+            )
         return f"the captured bearer token was not re-sent; {fresh}"
     if captured:
         return f"the captured Authorization was not re-sent; {fresh}"
@@ -79,8 +82,8 @@ async def replay(
         raise HookdevError(f"no exchange {exchange_id!r} in {store.path} (see `hookdev list`)")
     url = target_url(ex, to, settings)
     payload = from_exchange(ex, edited_body)
-    kwargs = {} if timeout is None else {"timeout": timeout}
-    result = await send(payload, url, settings, http=http, tokens=tokens, replay_of=ex.id, **kwargs)
+    result = await send(payload, url, settings, http=http, tokens=tokens, replay_of=ex.id,
+                        timeout=OKTA_TIMEOUT_S if timeout is None else timeout)
     note = captured_credential_note(ex, settings)
     if result.token_note:
         note = note.replace("sent a fresh token", f"sent a fresh one: {result.token_note}")

@@ -85,7 +85,7 @@ class SendResult:
     replay_of: str | None = None
 
     def to_json(self, *, reveal: bool = False) -> dict[str, Any]:
-        resp = self.response
+        resp, sent = self.response, self.request_headers
         return {
             "url": self.url,
             "method": self.method,
@@ -101,7 +101,7 @@ class SendResult:
             "error": self.error,
             "exchange_id": self.exchange_id,
             "replay_of": self.replay_of,
-            "request_headers": [list(h) for h in (self.request_headers if reveal else mask_headers(self.request_headers))],
+            "request_headers": [list(h) for h in (sent if reveal else mask_headers(sent))],
             "response": None if resp is None else {
                 "status": resp.status,
                 "headers": [list(h) for h in resp.headers],
@@ -182,7 +182,9 @@ def token_client(settings: Settings, to: str) -> tuple[str, str, str, str]:
         token_url = f"{parts.scheme}://{parts.netloc}{server.path.rstrip('/')}/v1/token"
     client_id = auth.send_client_id or auth.client_id or (server.clients[0].client_id if server.clients else "")
     if not client_id:
-        raise ConfigError("auth.send_client_id", "oauth mode needs a client to fetch tokens as; set [auth] send_client_id")
+        raise ConfigError(
+            "auth.send_client_id", "oauth mode needs a client to fetch tokens as; set [auth] send_client_id"
+        )
     registered = next((c for c in server.clients if c.client_id == client_id), None)
     secret = auth.client_secret or (registered.client_secret if registered else "")
     if not secret and not auth.private_key:
@@ -282,7 +284,7 @@ async def send(
     if not to.startswith(("http://", "https://")):
         raise SendError(f"--to must be an http:// or https:// URL, got {to!r}")
     own = http is None
-    session = aiohttp.ClientSession() if own else http
+    session = aiohttp.ClientSession() if http is None else http
     try:
         return await _send(payload, to, settings, session, tokens or TokenCache(), replay_of or payload.replay_of,
                            timeout, retry)
@@ -298,13 +300,14 @@ async def _send(
     kind = payload.kind
     secret_header = settings.auth.header if settings.auth.mode == "header" else None
     headers = okta_headers(payload, secret_header)
-    base = dict(url=to, kind=kind, method=payload.method.upper(), replay_of=replay_of)
+    method = payload.method.upper()
     try:
         auth = await credentials(settings, to, http, tokens)
     except SendError as exc:
         verdict = f"Okta could not get a token, so the hook call was never made: {exc}."
-        return SendResult(status=None, response=None, attempts=0, duration_ms=0.0, validation=None,
-                          verdict=verdict, accepted=False, error=str(exc), auth="oauth", **base)
+        return SendResult(url=to, kind=kind, method=method, replay_of=replay_of, status=None, response=None,
+                          attempts=0, duration_ms=0.0, validation=None, verdict=verdict, accepted=False,
+                          error=str(exc), auth="oauth")
     for name, value in auth.headers:
         headers[name.lower()] = (name, value)
     if replay_of:
@@ -320,6 +323,10 @@ async def _send(
     validation = _judge(kind, payload, answer, ms, timed_out, timeout)
     accepted = validation.ok if kind != "unknown" else bool(answer and 200 <= answer.status < 300)
     return SendResult(
+        url=to,
+        kind=kind,
+        method=method,
+        replay_of=replay_of,
         status=answer.status if answer else None,
         response=answer,
         attempts=attempts,
@@ -332,7 +339,6 @@ async def _send(
         auth=auth.label,
         request_headers=sent,
         exchange_id=answer.header("X-Hookdev-Exchange") if answer else None,
-        **base,
     )
 
 
@@ -361,7 +367,9 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
     if accepted:
         return f"Okta would accept this {answer.status} answer: {ACCEPTED.get(kind, 'the call succeeded')}."
     if kind == "unknown":
-        return f"HTTP {answer.status}: this is not an Okta hook call (no known eventType), so only the status is judged."
+        return (
+            f"HTTP {answer.status}: this is not an Okta hook call (no known eventType), so only the status is judged."
+        )
     first = validation.problems[0] if validation.problems else None
     if first is None and validation.timing is not None:
         return f"Okta would not wait for this answer{tries}: {validation.timing.consequence}"

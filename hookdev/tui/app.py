@@ -1,4 +1,4 @@
-"""The inspector app: a thin shell that starts the session on Textual's loop, shows the main screen, and stops cleanly."""
+"""The inspector app: a thin shell that starts the session on Textual's loop, shows the main screen, stops cleanly."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
 from hookdev.tui.actions import MAIN_ACTIONS
 from hookdev.tui.messages import NoticeReceived, SessionFailed, SessionStarted
 from hookdev.tui.screens.help import HelpScreen
-from hookdev.tui.screens.main import MainScreen
+from hookdev.tui.screens.main import FLUSH_S, MainScreen
 
 HIGH_CONTRAST = Theme(
     name="hookdev-contrast",
@@ -55,8 +56,8 @@ class HookdevApp(App[int]):
         """Run once the receiver listens (the demo starts its traffic here); its result is kept to stop it."""
         self._extra: Any = None
         self._theme_name = THEMES.get(theme or "normal", theme or NORMAL_THEME)
-        kwargs = {} if flush_s is None else {"flush_s": flush_s}
-        self.main = MainScreen(session, auth_label=auth_label, monotonic=monotonic, **kwargs)
+        self.main = MainScreen(session, auth_label=auth_label, monotonic=monotonic,
+                               flush_s=FLUSH_S if flush_s is None else flush_s)
         self.failure: str | None = None
 
     def on_mount(self) -> None:
@@ -94,8 +95,9 @@ class HookdevApp(App[int]):
         self.exit(2)
 
     def on_notice_received(self, event: NoticeReceived) -> None:
-        severity = {"error": "error", "warning": "warning"}.get(event.level, "information")
-        self.notify(event.text, severity=severity, timeout=8 if severity == "error" else 5)  # type: ignore[arg-type]
+        severities: dict[str, SeverityLevel] = {"error": "error", "warning": "warning"}
+        severity = severities.get(event.level, "information")
+        self.notify(event.text, severity=severity, timeout=8 if severity == "error" else 5)
 
     async def action_quit(self) -> None:
         """Stop the demo traffic, the receiver and the tunnel, then leave."""

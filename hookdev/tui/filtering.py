@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import get_args
+from typing import TypedDict, get_args
 
 from hookdev.io.render import KIND_LABELS
 from hookdev.models import KINDS, AuthReason, Exchange
@@ -55,15 +55,29 @@ class ExchangeFilter:
 
 def _contains(ex: Exchange, word: str) -> bool:
     needle = word.lower()
-    for hay in (ex.request.path, ex.request.body.decode("utf-8", "replace"), ex.response.body.decode("utf-8", "replace")):
+    bodies = (ex.request.body.decode("utf-8", "replace"), ex.response.body.decode("utf-8", "replace"))
+    for hay in (ex.request.path, *bodies):
         if needle in hay.lower():
             return True
     return False
 
 
+class _Fields(TypedDict, total=False):
+    """The ExchangeFilter fields a filter's words set."""
+
+    kind: str
+    path: str
+    status: int
+    status_class: int
+    auth_ok: bool
+    reason: str
+    valid_ok: bool
+    replay: bool
+
+
 def parse_filter(text: str) -> ExchangeFilter:
     """Read the filter words; `key:value` forms (kind:, path:, status:, auth:) work too."""
-    values: dict[str, object] = {}
+    values: _Fields = {}
     words: list[str] = []
     for raw in text.split():
         key, sep, value = raw.partition(":")
@@ -72,7 +86,7 @@ def parse_filter(text: str) -> ExchangeFilter:
         if low in LABEL_TO_KIND and key != "path":
             values["kind"] = LABEL_TO_KIND[low]
         elif low in REASONS:
-            values.update(auth_ok=False, reason=low)
+            values["auth_ok"], values["reason"] = False, low
         elif low in ("rejected", "refused", "denied"):
             values["auth_ok"] = False
         elif low in ("ok", "accepted") and key in ("auth", "verdict"):
@@ -91,4 +105,4 @@ def parse_filter(text: str) -> ExchangeFilter:
             values["path"] = word
         else:
             words.append(word)
-    return ExchangeFilter(text=text.strip(), words=tuple(words), **values)  # type: ignore[arg-type]
+    return ExchangeFilter(text=text.strip(), words=tuple(words), **values)

@@ -138,9 +138,11 @@ def auth_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> Rende
     parts: list[RenderableType] = [head]
     if verdict.detail:
         parts += [Text(""), Text(verdict.detail)]
-    sent = [(k, v) for k, v in ex.request.headers if k.lower() in ("authorization", (secret_header or "").lower())]
+    names = ("authorization", (secret_header or "").lower())
+    sent = tuple((k, v) for k, v in ex.request.headers if k.lower() in names)
     if sent:
-        parts += [Text(""), _heading("What the caller sent"), _headers(sent if reveal else mask_headers(sent, secret_header))]
+        shown = sent if reveal else mask_headers(sent, secret_header)
+        parts += [Text(""), _heading("What the caller sent"), _headers(shown)]
     if verdict.token_header is not None:
         parts += [_heading("Token header"), JSON.from_data(verdict.token_header, indent=2)]
     if verdict.claims is not None:

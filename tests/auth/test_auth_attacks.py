@@ -47,7 +47,9 @@ def basic(user: str, password: str) -> RequestSnapshot:
 
 def hs256_with_public_pem(key: RsaKey, issuer: str) -> str:
     """The classic key-confusion forgery, built by hand because PyJWT refuses to sign it."""
-    pem = key.private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     head = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": key.kid}).encode())
     body = b64(json.dumps(claims_for(issuer)).encode())
     sig = hmac.new(pem, f"{head}.{body}".encode(), hashlib.sha256).digest()
@@ -75,9 +77,11 @@ def _t(fn: Callable[[str, dict[str, RsaKey]], str]) -> Callable[[str, dict[str, 
 
 CASES = [
     Case("basic: no header", "basic", lambda i, k: request_with(), "missing"),
-    Case("basic: Bearer instead of Basic", "basic", lambda i, k: request_with(("Authorization", "Bearer abc")), "malformed"),
+    Case("basic: Bearer instead of Basic", "basic",
+         lambda i, k: request_with(("Authorization", "Bearer abc")), "malformed"),
     Case("basic: not base64", "basic", lambda i, k: request_with(("Authorization", "Basic !!!")), "malformed"),
-    Case("basic: no colon", "basic", lambda i, k: request_with(("Authorization", "Basic " + base64.b64encode(b"admin").decode())), "malformed"),
+    Case("basic: no colon", "basic",
+         lambda i, k: request_with(("Authorization", "Basic " + base64.b64encode(b"admin").decode())), "malformed"),
     Case("basic: wrong password", "basic", lambda i, k: basic("admin", "guess"), "bad_credentials"),
     Case("basic: wrong user", "basic", lambda i, k: basic("root", "supersecret"), "bad_credentials"),
     Case("header: no header", "header", lambda i, k: request_with(("Authorization", "s3cr3t-value")), "missing"),
@@ -85,17 +89,27 @@ CASES = [
     Case("oauth: no header", "oauth", lambda i, k: request_with(), "missing"),
     Case("oauth: Basic in oauth mode", "oauth", lambda i, k: basic("admin", "supersecret"), "malformed"),
     Case("oauth: not a JWT", "oauth", lambda i, k: bearer("not.a.jwt"), "malformed"),
-    Case("oauth: alg none", "oauth", _t(lambda i, k: unsigned_token({"alg": "none", "typ": "JWT"}, claims_for(i))), "alg_not_allowed"),
-    Case("oauth: HS256 signed with the public key", "oauth", _t(lambda i, k: hs256_with_public_pem(k["main"], i)), "alg_not_allowed"),
-    Case("oauth: expired", "oauth", _t(lambda i, k: k["main"].sign(claims_for(i, exp=int(time.time()) - 240 - 120))), "expired"),
-    Case("oauth: not yet valid", "oauth", _t(lambda i, k: k["main"].sign(claims_for(i, nbf=int(time.time()) + 600))), "not_yet_valid"),
-    Case("oauth: wrong issuer", "oauth", _t(lambda i, k: k["attacker"].sign(claims_for("https://evil.example/oauth2/default"))), "wrong_issuer"),
-    Case("oauth: wrong audience", "oauth", _t(lambda i, k: k["main"].sign(claims_for(i, aud="api://other"))), "wrong_audience"),
-    Case("oauth: wrong client", "oauth", _t(lambda i, k: k["main"].sign(claims_for(i, cid="0oaSomeoneElse"))), "wrong_client"),
-    Case("oauth: missing scope", "oauth", _t(lambda i, k: k["main"].sign(claims_for(i, scp=["profile"]))), "missing_scope"),
+    Case("oauth: alg none", "oauth",
+         _t(lambda i, k: unsigned_token({"alg": "none", "typ": "JWT"}, claims_for(i))), "alg_not_allowed"),
+    Case("oauth: HS256 signed with the public key", "oauth",
+         _t(lambda i, k: hs256_with_public_pem(k["main"], i)), "alg_not_allowed"),
+    Case("oauth: expired", "oauth",
+         _t(lambda i, k: k["main"].sign(claims_for(i, exp=int(time.time()) - 240 - 120))), "expired"),
+    Case("oauth: not yet valid", "oauth",
+         _t(lambda i, k: k["main"].sign(claims_for(i, nbf=int(time.time()) + 600))), "not_yet_valid"),
+    Case("oauth: wrong issuer", "oauth",
+         _t(lambda i, k: k["attacker"].sign(claims_for("https://evil.example/oauth2/default"))), "wrong_issuer"),
+    Case("oauth: wrong audience", "oauth",
+         _t(lambda i, k: k["main"].sign(claims_for(i, aud="api://other"))), "wrong_audience"),
+    Case("oauth: wrong client", "oauth",
+         _t(lambda i, k: k["main"].sign(claims_for(i, cid="0oaSomeoneElse"))), "wrong_client"),
+    Case("oauth: missing scope", "oauth",
+         _t(lambda i, k: k["main"].sign(claims_for(i, scp=["profile"]))), "missing_scope"),
     Case("oauth: unknown kid", "oauth", _t(lambda i, k: k["attacker"].sign(claims_for(i))), "unknown_kid"),
-    Case("oauth: tampered claims", "oauth", _t(lambda i, k: tampered(k["main"].sign(claims_for(i, scp=["profile"])), scp=[SCOPE])), "bad_signature"),
-    Case("oauth: attacker key under the issuer's kid", "oauth", _t(lambda i, k: RsaKey("kid-main", k["attacker"].private).sign(claims_for(i))), "bad_signature"),
+    Case("oauth: tampered claims", "oauth",
+         _t(lambda i, k: tampered(k["main"].sign(claims_for(i, scp=["profile"])), scp=[SCOPE])), "bad_signature"),
+    Case("oauth: attacker key under the issuer's kid", "oauth",
+         _t(lambda i, k: RsaKey("kid-main", k["attacker"].private).sign(claims_for(i))), "bad_signature"),
 ]
 
 
@@ -126,7 +140,8 @@ async def test_attack_table_zero_wrongly_accepted(verifiers, key_server: KeyServ
     wrong_reason = [(name, want, v.reason, v.detail) for name, want, v in results if v.reason != want]
     assert wrongly_accepted == []
     assert wrong_reason == []
-    assert all(v.detail and v.scheme == scheme for (_, _, v), scheme in zip(results, [c.scheme for c in CASES], strict=True))
+    schemes = [c.scheme for c in CASES]
+    assert all(v.detail and v.scheme == scheme for (_, _, v), scheme in zip(results, schemes, strict=True))
     # A genuine call of each kind still gets through, so the table is not passing by refusing everything.
     assert (await verifiers["basic"].verify(basic("admin", "supersecret"))).ok
     assert (await verifiers["header"].verify(request_with(("x-api-key", "s3cr3t-value")))).ok
@@ -167,7 +182,9 @@ async def test_unknown_kid_accepted_after_the_key_set_rotates(key_server: KeySer
 
 async def test_detail_sentences_say_what_to_fix(verifiers, key_server: KeyServer, rsa_keys) -> None:
     iss = key_server.issuer
-    expired = await verifiers["oauth"].verify(bearer(rsa_keys["main"].sign(claims_for(iss, exp=int(time.time()) - 240))))
+    expired = await verifiers["oauth"].verify(
+        bearer(rsa_keys["main"].sign(claims_for(iss, exp=int(time.time()) - 240)))
+    )
     aud = await verifiers["oauth"].verify(bearer(rsa_keys["main"].sign(claims_for(iss, aud="api://other"))))
     assert expired.detail.startswith("token expired 4 min ago (exp ") and "mint a fresh one" in expired.detail
     assert "aud is api://other, expected api://default" in aud.detail

@@ -18,7 +18,10 @@ def cache_for(ks: KeyServer, clock: FakeClock, **kw: Any) -> KeySetCache:
 
 @pytest.mark.parametrize(
     "header, ttl",
-    [(None, 300), ("max-age=120, must-revalidate", 120), ("max-age=5", 60), ("public, max-age=999999", 86400), ("no-store", 300)],
+    [
+        (None, 300), ("max-age=120, must-revalidate", 120), ("max-age=5", 60), ("public, max-age=999999", 86400),
+        ("no-store", 300),
+    ],
 )
 def test_ttl_from_cache_control_is_clamped(header: str | None, ttl: float) -> None:
     assert ttl_from_cache_control(header) == ttl
@@ -147,7 +150,9 @@ async def test_discovery_document_is_used_when_v1_keys_is_missing(aiohttp_server
     issuer = str(server.make_url("")).rstrip("/")
     cache = KeySetCache(
         issuer + "/oauth2/v1/keys",
-        discovery_uris=(issuer + "/.well-known/oauth-authorization-server", issuer + "/.well-known/openid-configuration"),
+        discovery_uris=(
+            issuer + "/.well-known/oauth-authorization-server", issuer + "/.well-known/openid-configuration"
+        ),
     )
     try:
         found = await cache.get("kid-main")

@@ -83,7 +83,9 @@ async def test_discovery_names_the_endpoints(client) -> None:
     oidc = await (await client.get(PREFIX + "/.well-known/openid-configuration")).json()
     assert doc["issuer"] == url(client) and doc["token_endpoint"] == url(client, "/v1/token")
     assert doc["jwks_uri"] == url(client, "/v1/keys") and oidc["issuer"] == doc["issuer"]
-    assert set(doc["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post", "private_key_jwt"}
+    assert set(doc["token_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic", "client_secret_post", "private_key_jwt"
+    }
 
 
 async def test_issuer_follows_a_tunnel(client) -> None:
@@ -103,7 +105,9 @@ async def test_keys_are_public_and_cacheable(client, signing_keys: KeyStore) -> 
 async def test_each_client_authentication_method_gets_a_token(client, rsa_keys) -> None:
     results = [
         await token_call(client, {"grant_type": "client_credentials"}, auth=("okta-hooks", SECRET)),
-        await token_call(client, {"grant_type": "client_credentials", "client_id": "okta-hooks", "client_secret": SECRET}),
+        await token_call(
+            client, {"grant_type": "client_credentials", "client_id": "okta-hooks", "client_secret": SECRET}
+        ),
         await token_call(client, pkj(client, rsa_keys["next"], "pkj-pem")),
         await token_call(client, pkj(client, rsa_keys["next"], "pkj-jwks")),
     ]
@@ -142,7 +146,9 @@ async def test_token_endpoint_refusals(client, rsa_keys, case: str, status: int,
         "assertion sub differs": lambda: token_call(client, pkj(client, rsa_keys["next"], sub="someone")),
         "secret client tries an assertion": lambda: token_call(client, pkj(client, rsa_keys["next"], "okta-hooks")),
         "unknown grant": lambda: token_call(client, {"grant_type": "password"}, auth=("okta-hooks", SECRET)),
-        "scope not offered": lambda: token_call(client, {**ok_form, "scope": "okta.hooks admin"}, auth=("okta-hooks", SECRET)),
+        "scope not offered": lambda: token_call(
+            client, {**ok_form, "scope": "okta.hooks admin"}, auth=("okta-hooks", SECRET)
+        ),
     }
     got_status, body = await calls[case]()
     assert (got_status, body["error"]) == (status, error)
@@ -167,11 +173,15 @@ async def test_scopes_default_to_all_and_narrow_on_request(client) -> None:
 
 
 async def test_tokens_verify_with_hookdev_and_independently(client) -> None:
-    _, body = await token_call(client, {"grant_type": "client_credentials", "scope": "okta.hooks"}, auth=("okta-hooks", SECRET))
+    _, body = await token_call(
+        client, {"grant_type": "client_credentials", "scope": "okta.hooks"}, auth=("okta-hooks", SECRET)
+    )
     token = body["access_token"]
     issuer = url(client)
 
-    verifier = build_verifier(AuthSettings(mode="oauth", issuer=issuer, audience="api://default", client_id="okta-hooks", scope="okta.hooks"))
+    verifier = build_verifier(
+        AuthSettings(mode="oauth", issuer=issuer, audience="api://default", client_id="okta-hooks", scope="okta.hooks")
+    )
     try:
         verdict = await verifier.verify(bearer(token))
     finally:
@@ -200,17 +210,24 @@ def test_a_client_public_key_that_is_not_a_key_is_a_config_error(tmp_path, signi
         create_authserver_app(settings, signing_keys, base_dir=tmp_path)
     assert "authserver.clients[c].public_key" in str(info.value)
     with pytest.raises(ConfigError, match="cannot read"):
-        create_authserver_app(AuthServerSettings(clients=(ClientSettings("c", public_key="missing.pem"),)), signing_keys, base_dir=tmp_path)
+        missing = AuthServerSettings(clients=(ClientSettings("c", public_key="missing.pem"),))
+        create_authserver_app(missing, signing_keys, base_dir=tmp_path)
 
 
-async def test_fixed_issuer_accepts_assertions_for_the_tunnel_url(aiohttp_client, tmp_path, rsa_keys, signing_keys: KeyStore) -> None:
-    pem = rsa_keys["next"].private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+async def test_fixed_issuer_accepts_assertions_for_the_tunnel_url(
+    aiohttp_client, tmp_path, rsa_keys, signing_keys: KeyStore
+) -> None:
+    pem = rsa_keys["next"].private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     settings = AuthServerSettings(clients=(ClientSettings("pkj", public_key=pem.decode()),))
     root = web.Application()
     root.add_subapp(PREFIX, create_authserver_app(settings, signing_keys, issuer="http://127.0.0.1:8080/oauth2/default"))
     client = await aiohttp_client(root)
     form = pkj(client, rsa_keys["next"], "pkj", aud="https://abc.ngrok.app/oauth2/default/v1/token")
-    resp = await client.post(PREFIX + "/v1/token", data=form, headers={"X-Forwarded-Proto": "https", "Host": "abc.ngrok.app"})
+    resp = await client.post(
+        PREFIX + "/v1/token", data=form, headers={"X-Forwarded-Proto": "https", "Host": "abc.ngrok.app"}
+    )
     body = await resp.json()
     assert resp.status == 200, body
     assert jwt.decode(body["access_token"], options={"verify_signature": False})["iss"] == "http://127.0.0.1:8080/oauth2/default"

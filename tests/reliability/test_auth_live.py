@@ -86,8 +86,10 @@ async def test_oauth_mode_refuses_every_forged_or_stale_token(tmp_path, attacker
             "Bearer " + f"{head}.{forged_body}.{sig}",  # claims swapped under a valid signature
             "Bearer " + f"{head}.{body}.{sig[:-4]}AAAA",  # signature altered
             "Bearer " + mint_token(settings, keys, issuer, "okta-hooks", ["okta.hooks"], now=now - 7200)[0],  # expired
-            "Bearer " + mint_token(settings, keys, "http://127.0.0.1:1/oauth2/default", "okta-hooks", ["okta.hooks"])[0],
-            "Bearer " + mint_token(settings.__class__(audience="api://other"), keys, issuer, "okta-hooks", ["okta.hooks"])[0],
+            "Bearer " + mint_token(settings, keys, "http://127.0.0.1:1/oauth2/default", "okta-hooks",
+                                   ["okta.hooks"])[0],
+            "Bearer " + mint_token(settings.__class__(audience="api://other"), keys, issuer, "okta-hooks",
+                                   ["okta.hooks"])[0],
         ]
         await refused_everything(session, attacks)
         assert await post(session, "Bearer " + good) == 204

@@ -1,4 +1,4 @@
-"""Faults around the receiver: a forward upstream that refuses, hangs, resets or answers garbage; a key set that fails."""
+"""Faults around the receiver: a forward upstream that refuses, hangs, resets or answers garbage; a failing key set."""
 
 from __future__ import annotations
 
@@ -107,7 +107,9 @@ async def key_set_server(kind: str) -> tuple[asyncio.AbstractServer | None, str]
             await asyncio.sleep(30)
         bodies = {"error_500": (500, b"oops"), "not_json": (200, b"<html>"), "no_keys": (200, b'{"keys": "x"}')}
         code, body = bodies[kind]
-        writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (code, len(body), body))
+        writer.write(
+            b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (code, len(body), body)
+        )
         await writer.drain()
         writer.close()
 

@@ -183,7 +183,8 @@ async def test_b_holds_the_next_call_with_a_countdown_and_sends_the_edit(session
         await pilot.press("enter")
         await settle(pilot)
         assert session.breakpoints.armed == {"saml"}
-        call = HookCall("saml", RequestSnapshot("POST", "/samlHook"), body={}, deadline=asyncio.get_running_loop().time() + 3)
+        deadline = asyncio.get_running_loop().time() + 3
+        call = HookCall("saml", RequestSnapshot("POST", "/samlHook"), body={}, deadline=deadline)
         task = asyncio.create_task(session.breakpoints.respond(call))
         await settle(pilot)
         assert isinstance(app.screen, BreakpointEditor)
@@ -301,7 +302,8 @@ async def test_escape_in_the_breakpoint_editor_sends_the_answer_as_it_is(session
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         session.breakpoints.arm("token")
-        call = HookCall("token", RequestSnapshot("POST", "/tokenHook"), body={}, deadline=asyncio.get_running_loop().time() + 3)
+        deadline = asyncio.get_running_loop().time() + 3
+        call = HookCall("token", RequestSnapshot("POST", "/tokenHook"), body={}, deadline=deadline)
         task = asyncio.create_task(session.breakpoints.respond(call))
         await settle(pilot)
         assert isinstance(app.screen, BreakpointEditor)

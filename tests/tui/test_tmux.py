@@ -34,8 +34,8 @@ def wait_for(predicate, what: str, timeout: float = 10.0, show=None):
 def test_serve_in_a_terminal(tmp_path: Path) -> None:
     name = f"hookdev-test-{tmp_path.name}"
     store = tmp_path / "hooks.db"
-    command = (f"cd {tmp_path} && env -u NO_COLOR TERM=xterm-256color {sys.executable} -m hookdev serve --port 0 --store {store} "
-               f"--auth none; echo EXITED $?; sleep 10")
+    command = (f"cd {tmp_path} && env -u NO_COLOR TERM=xterm-256color {sys.executable} -m hookdev serve "
+               f"--port 0 --store {store} --auth none; echo EXITED $?; sleep 10")
     tmux("new-session", "-d", "-s", name, "-x", "140", "-y", "40", command)
     try:
         # A tmux server started by this command may ignore -x/-y (default-size); set the size explicitly.

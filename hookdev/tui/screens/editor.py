@@ -178,7 +178,9 @@ class AnswerEditor(ModalScreen[Any]):
 class RequestEditor(AnswerEditor):
     """Edit a recorded call's body; dismisses with the new body bytes, to be replayed."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Replay", priority=True), Binding("escape", "cancel", "Cancel", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Replay", priority=True), Binding("escape", "cancel", "Cancel", priority=True)
+    ]
 
     def __init__(self, kind: Kind, body: Any, *, title: str) -> None:
         super().__init__(kind, 200, body, title=title)

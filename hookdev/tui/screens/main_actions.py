@@ -51,7 +51,8 @@ class MainActions:
         if ex is None:
             return
         url = await self.app.push_screen_wait(
-            TextPrompt(f"Replay {ex.request.method} {ex.request.path} as Okta to:", value=self.session.local_url + ex.request.path,
+            TextPrompt(f"Replay {ex.request.method} {ex.request.path} as Okta to:",
+                       value=self.session.local_url + ex.request.path,
                        hint="any URL: your own service, a deployed hook, a colleague's hookdev"))
         if url:
             self.replay(ex, to=url.strip())

@@ -49,7 +49,8 @@ class ChoicePrompt(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt-box"):
             yield Label(self.title_text, classes="prompt-title")
-            yield OptionList(*(Option(label, id=str(i)) for i, (label, _) in enumerate(self.choices)), id="prompt-choices")
+            options = (Option(label, id=str(i)) for i, (label, _) in enumerate(self.choices))
+            yield OptionList(*options, id="prompt-choices")
             if self.hint:
                 yield Label(self.hint, classes="hint")
 

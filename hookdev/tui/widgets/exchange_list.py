@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from textual import events
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.message import Message
@@ -171,6 +172,6 @@ class ExchangeList(DataTable[object]):
         super().action_scroll_bottom()
         self._user_moved()
 
-    async def _on_click(self, event: object) -> None:
-        await super()._on_click(event)  # type: ignore[arg-type]
+    async def _on_click(self, event: events.Click) -> None:
+        await super()._on_click(event)
         self._user_moved()
