@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
 from hookdev import __version__
 from hookdev.errors import ConfigError, HookdevError
 
-# One module per subcommand under hookdev.cli; each defines register(subparsers).
-COMMANDS = (
-    "serve",
-    "listing",
-    "send",
-    "replay",
-    "validate",
-    "export",
-    "importer",
-    "authserver",
-    "init",
-    "demo",
-)
+# Each command: the module under hookdev.cli whose register(subparsers) adds it, and the line `hookdev --help`
+# shows. Only the module of the command being run is imported, so `hookdev --help` starts in a few tens of ms
+# instead of importing aiohttp, Textual and every subcommand first.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("serve", "receive Okta hooks: verify, answer, validate and record every call"),
+    "list": ("listing", "list recorded exchanges, oldest first"),
+    "show": ("listing", "show one exchange in full"),
+    "send": ("send", "act as Okta: send a hook call with Okta's headers, auth, timeout and retries"),
+    "replay": ("replay", "send a recorded call again, as Okta would (fresh auth)"),
+    "validate": ("validate", "check an inline hook answer file against Okta's rules"),
+    "export": ("export", "write recorded exchanges as HAR, curl lines or payload files"),
+    "import": ("importer", "import calls from a HAR file (browser devtools, other tools) into the store"),
+    "authserver": ("authserver", "the local OAuth 2.0 authorization server"),
+    "init": ("init", "scaffold hookdev.toml, .env and a working hooks.py for one of Okta's hook guides"),
+    "demo": ("demo", "see hookdev work in seconds: sample Okta calls of every kind, locally"),
+}
+
+
+def summary(command: str) -> str:
+    """The one-line help of a command, as `hookdev --help` lists it."""
+    return COMMANDS[command][1]
+
 
 DESCRIPTION = """\
 Receive, verify, answer, validate, record and replay Okta event and inline hooks on your laptop.
@@ -40,7 +48,8 @@ then flags. A .env with USER and PASSWORD sets the Basic credentials, as in Okta
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for argv: the command named there in full, every other one as its summary line only."""
     parser = argparse.ArgumentParser(
         prog="hookdev",
         description=DESCRIPTION,
@@ -49,16 +58,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hookdev {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module_name = f"hookdev.cli.{name}"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        importlib.import_module(module_name).register(sub)
+    chosen = _command_in(sys.argv[1:] if argv is None else argv)
+    wanted = {COMMANDS[chosen][0]} if chosen else set()
+    registered: set[str] = set()
+    for name, (module, line) in COMMANDS.items():
+        if module in wanted:
+            if module not in registered:
+                registered.add(module)
+                importlib.import_module(f"hookdev.cli.{module}").register(sub)
+        else:
+            sub.add_parser(name, help=line)
     return parser
 
 
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command argv runs: its first word that is not an option (hookdev itself takes no option values)."""
+    for word in argv:
+        if word == "--":
+            continue
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from hookdev.auth.authserver import create_authserver_app
 from hookdev.auth.keys import KeyStore
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, settings_from
 from hookdev.config import Settings
 from hookdev.errors import ConfigError
@@ -30,7 +31,7 @@ tokens from its token URL; `serve` in oauth mode verifies them against its key s
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "authserver", help="the local OAuth 2.0 authorization server", description=DESCRIPTION,
+        "authserver", help=summary("authserver"), description=DESCRIPTION,
         formatter_class=HELP_FORMAT,
     )
     parser.add_argument("action", nargs="?", choices=["rotate"], help="rotate: make a new signing key and exit")

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, LineWriter
 from hookdev.io.render import exchange_line
 from hookdev.models import Exchange
@@ -29,7 +30,7 @@ authorization server. The store lives in a temporary folder unless --dir is give
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="see hookdev work in seconds: sample Okta calls of every kind, locally",
+    p = sub.add_parser("demo", help=summary("demo"),
                        description="Start the receiver and a stream of sample Okta hook calls, all local.",
                        epilog=EPILOG, formatter_class=HELP_FORMAT)
     p.add_argument("--headless", action="store_true", help="no inspector: print one line per call")

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.cli.listing import open_store
 from hookdev.errors import HookdevError
@@ -28,7 +29,7 @@ examples:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="write recorded exchanges as HAR, curl lines or payload files",
+        help=summary("export"),
         description="Export recorded exchanges as HAR 1.2, curl command lines, or payload files `send` takes.",
         epilog=EPILOG,
         formatter_class=HELP_FORMAT,

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.errors import HookdevError
 from hookdev.io.har import import_har
@@ -15,7 +16,7 @@ from hookdev.receiver.store import Store
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import",
-        help="import calls from a HAR file (browser devtools, other tools) into the store",
+        help=summary("import"),
         description="Import the hook calls of a HAR file as new exchanges; other requests are skipped.",
         epilog="example:\n  hookdev import capture.har && hookdev list",
         formatter_class=HELP_FORMAT,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT
 
 
@@ -49,7 +50,7 @@ Existing files are never overwritten unless --force is given.
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "init",
-        help="scaffold hookdev.toml, .env and a working hooks.py for one of Okta's hook guides",
+        help=summary("init"),
         description="Start a hook project like the Glitch samples of Okta's guides, on your laptop.",
         epilog=EPILOG,
         formatter_class=HELP_FORMAT,

@@ -7,6 +7,7 @@ import base64
 import json
 from typing import Any
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.config import Settings
 from hookdev.errors import HookdevError
@@ -19,7 +20,7 @@ from hookdev.receiver.store import Filter, Store
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "list",
-        help="list recorded exchanges, oldest first",
+        help=summary("list"),
         description="List recorded exchanges, oldest first.",
         epilog="examples:\n  hookdev list --kind token\n  hookdev list --json | jq .status",
         formatter_class=HELP_FORMAT,
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser(
         "show",
-        help="show one exchange in full",
+        help=summary("show"),
         description="Show one recorded exchange: request, auth verdict, answer, validation, log.",
         epilog="ID may be a unique prefix of at least 4 characters.\n\nexamples:\n  hookdev show 1m8b7spd\n"
                "  hookdev show 1m8b7spd --json | jq .auth\n  hookdev show 1m8b7spd --reveal   # secrets unmasked",

@@ -7,6 +7,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.cli.listing import open_store
 from hookdev.cli.send import report
@@ -27,7 +28,7 @@ examples:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "replay",
-        help="send a recorded call again, as Okta would (fresh auth)",
+        help=summary("replay"),
         description="Re-send a recorded call through the same machinery as `send`.",
         epilog=EPILOG,
         formatter_class=HELP_FORMAT,

@@ -8,6 +8,7 @@ import json
 from http import HTTPStatus
 from pathlib import Path
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.errors import ConfigError
 from hookdev.send.payloads import apply_sets, load, verification
@@ -30,7 +31,7 @@ exit codes: 0 Okta would accept the answer, 1 it would not (or no answer in time
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "send",
-        help="act as Okta: send a hook call with Okta's headers, auth, timeout and retries",
+        help=summary("send"),
         description="Send a hook call as Okta would: same headers, auth, 3 s timeout and retry rule; "
         "then validate the answer and say what Okta would do.",
         epilog=EPILOG,

@@ -10,6 +10,7 @@ import sys
 from typing import TextIO
 
 from hookdev import __version__
+from hookdev.cli import summary
 from hookdev.cli.common import (
     HELP_FORMAT,
     LineWriter,
@@ -39,7 +40,7 @@ The event-hook verification GET is answered automatically. Stop with Ctrl-C.
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
-        help="receive Okta hooks: verify, answer, validate and record every call",
+        help=summary("serve"),
         description="Receive Okta event and inline hooks on any path: verify auth, answer, validate, record.",
         epilog=EPILOG,
         formatter_class=HELP_FORMAT,

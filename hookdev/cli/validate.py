@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT
 from hookdev.models import INLINE_KINDS, ResponseSnapshot
 from hookdev.okta.kinds import classify_body
@@ -34,7 +35,7 @@ the request file is not usable.
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "validate",
-        help="check an inline hook answer file against Okta's rules",
+        help=summary("validate"),
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=HELP_FORMAT,

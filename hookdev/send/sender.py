@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-import jwt
 
 from hookdev.auth.oauth_client import Token, TokenCache, fetch_token
 from hookdev.config import Settings
@@ -197,6 +196,8 @@ def token_client(settings: Settings, to: str) -> tuple[str, str, str, str]:
 
 def client_assertion(client_id: str, token_url: str, private_key_pem: bytes) -> str:
     """A private_key_jwt assertion: iss = sub = client_id, aud = the token URL, short-lived, unique jti."""
+    import jwt  # here, not at the top: PyJWT and cryptography cost `hookdev send` 60 ms at start
+
     now = int(time.time())
     claims = {"iss": client_id, "sub": client_id, "aud": token_url, "iat": now, "exp": now + ASSERTION_LIFETIME_S,
               "jti": secrets.token_urlsafe(24)}

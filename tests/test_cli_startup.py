@@ -1,0 +1,71 @@
+"""The command starts light: `hookdev --help` imports no subcommand, and each command still gets its full parser."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hookdev.cli import COMMANDS, main
+
+PROBE = """
+import json, runpy, sys
+sys.argv = ["hookdev", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("hookdev", run_name="__main__")
+except SystemExit:
+    pass
+sys.stdout.flush()
+print("\\nMODULES " + json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+HEAVY = ("aiohttp", "textual", "jwt", "cryptography", "sqlite3", "asyncio")
+
+
+def imported_by(*argv: str) -> tuple[str, set[str]]:
+    """(stdout, modules imported) of `hookdev ARGV` in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True, text=True, timeout=120, check=True
+    )
+    line = done.stderr.rsplit("MODULES ", 1)[1]
+    return done.stdout, {name.split(".")[0] for name in json.loads(line)}
+
+
+def test_top_level_help_imports_no_heavy_module() -> None:
+    out, modules = imported_by("--help")
+    assert "act as Okta" in out and "serve" in out
+    assert not modules & set(HEAVY), f"`hookdev --help` imported {sorted(modules & set(HEAVY))}"
+
+
+def test_send_does_not_import_the_inspector_or_pyjwt() -> None:
+    out, modules = imported_by("send", "--help")
+    assert "--to URL" in out
+    assert "aiohttp" in modules  # it is about to make a call
+    assert not modules & {"textual", "jwt", "cryptography"}, sorted(modules & {"textual", "jwt", "cryptography"})
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_command_has_its_own_parser_and_summary(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    usage = out.split("\n\n", 1)[0]
+    # The real parser, not the one-line stand-in the top-level help uses: it names options beyond -h.
+    assert usage.startswith(f"usage: hookdev {command} [-h] ") and len(out.splitlines()) > 6, out
+
+
+def test_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["serv"])
+    assert done.value.code == 2
+    assert "invalid choice: 'serv'" in capsys.readouterr().err
+
+
+def test_no_command_prints_the_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    out = capsys.readouterr().out
+    for command, (_module, line) in COMMANDS.items():
+        assert command in out
+        assert line.split()[0] in out
