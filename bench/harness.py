@@ -103,6 +103,23 @@ def bare(workdir: Path, name: str, body: Any = REGISTRATION_ANSWER) -> Proc:
     return Proc([PY, str(ROOT / "bench" / "bare_app.py"), "--body", json.dumps(body)], cwd, "bare")
 
 
+EXPRESS = ROOT / "bench" / "express"
+
+
+def express(workdir: Path, name: str) -> Proc | None:
+    """The Express app of Okta's guides (bench/express/app.js), its packages installed by npm on first use into
+    bench/express/node_modules (ignored by git); None when node or npm is not on this machine."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return None
+    if not (EXPRESS / "node_modules" / "express-basic-auth").is_dir():
+        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--no-package-lock", "--omit=dev"],
+                       cwd=EXPRESS, check=True, stdout=subprocess.DEVNULL, timeout=600)
+    cwd = workdir / name
+    cwd.mkdir(parents=True, exist_ok=True)
+    return Proc([node, str(EXPRESS / "app.js")], cwd, "express")
+
+
 def oauth_token(serve_url: str) -> str:
     """A token from the authorization server mounted in serve (client credentials, the default client)."""
     data = b"grant_type=client_credentials&scope=okta.hooks"

@@ -12,8 +12,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import aiohttp
-from jwt import PyJWK, PyJWKSet
-from jwt.exceptions import PyJWKSetError, PyJWTError
+from jwt import PyJWK
+from jwt.exceptions import PyJWTError
 
 MIN_TTL = 60.0
 MAX_TTL = 24 * 3600.0
@@ -94,6 +94,10 @@ class KeySetCache:
         self._cooldown = cooldown
         self._clock = clock
         self._keys: dict[str, PyJWK] = {}
+        self._published: dict[str, dict[str, object]] = {}
+        """Each key as the issuer published it: a refetch that brings the same key keeps the same PyJWK."""
+        self.generation = 0
+        """Goes up each time a key is added, changed or dropped, so caches of verified tokens can re-check."""
         self._expires = float("-inf")
         self._last_miss_fetch: float | None = None
         self._inflight: asyncio.Task[str | None] | None = None
@@ -134,6 +138,17 @@ class KeySetCache:
         if self._own_http is not None:
             await self._own_http.close()
             self._own_http = None
+
+    def holds(self, key: PyJWK) -> bool:
+        """Whether `key` (an object this cache handed out) is still in the issuer's key set."""
+        return self._keys.get(key.key_id or "") is key
+
+    def _install(self, keys: dict[str, tuple[PyJWK, dict[str, object]]]) -> None:
+        kept = {kid: self._keys[kid] for kid, (_, jwk) in keys.items() if self._published.get(kid) == jwk}
+        if len(kept) != len(keys) or len(kept) != len(self._keys):
+            self.generation += 1
+        self._keys = {kid: kept.get(kid, key) for kid, (key, _) in keys.items()}
+        self._published = {kid: jwk for kid, (_, jwk) in keys.items()}
 
     def _find(self, kid: str | None) -> PyJWK | None:
         if kid is None:
@@ -214,7 +229,7 @@ class KeySetCache:
         keys = _parse_keys(data)
         if isinstance(keys, str):
             return f"{url}: {keys}"
-        self._keys = keys
+        self._install(keys)
         self._expires = self._clock() + ttl_from_cache_control(cache_control)
         return None
 
@@ -229,16 +244,23 @@ class KeySetCache:
         return None
 
 
-def _parse_keys(data: object) -> dict[str, PyJWK] | str:
+def _parse_keys(data: object) -> dict[str, tuple[PyJWK, dict[str, object]]] | str:
+    """Usable signing keys by kid, each with the JWK it was read from; or what is wrong with the set."""
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         return 'not a JSON Web Key Set (expected {"keys": [...]})'
-    # Symmetric (oct) keys never belong in a public key set; dropping them keeps HS* forgeries impossible.
-    public = [k for k in data["keys"] if isinstance(k, dict) and k.get("kty") != "oct" and k.get("use", "sig") == "sig"]
-    try:
-        keyset = PyJWKSet.from_dict({"keys": public})
-    except (PyJWKSetError, PyJWTError) as exc:
-        return f"no usable signing keys ({exc})"
-    out: dict[str, PyJWK] = {}
-    for key in keyset.keys:
-        out[key.key_id or ""] = key
+    out: dict[str, tuple[PyJWK, dict[str, object]]] = {}
+    for jwk in data["keys"]:
+        # Symmetric (oct) keys never belong in a public key set; dropping them keeps HS* forgeries impossible.
+        if not isinstance(jwk, dict) or jwk.get("kty") == "oct" or jwk.get("use", "sig") != "sig":
+            continue
+        kid = jwk.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            continue
+        try:
+            key = PyJWK(jwk)
+        except PyJWTError:
+            continue  # a key of a type or curve that cannot verify anything here
+        out[kid or ""] = (key, jwk)
+    if not out:
+        return f"no usable signing keys (RSA, EC or OKP keys for signatures) among the {len(data['keys'])} listed"
     return out

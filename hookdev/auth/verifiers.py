@@ -6,7 +6,9 @@ import base64
 import binascii
 import hmac
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeGuard
 
@@ -129,8 +131,28 @@ class HeaderVerifier:
         return None
 
 
+VERIFIED_TOKENS = 256
+"""Tokens whose signature was checked, kept so the next call with one skips the RSA check (Okta sends the same
+access token with every call until it expires). A handful are in use at a time; the bound caps the memory."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """A token whose signature `key` verified: its parsed header and claims."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    key: jwt.PyJWK
+
+
 class OAuthVerifier:
-    """`Authorization: Bearer <JWT>` as Okta sends it for OAuth 2.0 inline hooks."""
+    """`Authorization: Bearer <JWT>` as Okta sends it for OAuth 2.0 inline hooks.
+
+    A token whose signature was verified is remembered (up to VERIFIED_TOKENS, by the whole token text) while
+    the key that verified it is still in the issuer's key set; a call that brings it again skips parsing and
+    the signature check, and every other check (alg, iss, the key still published, exp, nbf, aud, cid, scope)
+    runs on each call, so a remembered token is refused the moment it expires.
+    """
 
     def __init__(
         self, auth: AuthSettings, issuer: str, keys: KeySetCache, now: Callable[[], float] = time.time
@@ -139,6 +161,8 @@ class OAuthVerifier:
         self.issuer = issuer
         self.keys = keys
         self._now = now
+        self._signed: OrderedDict[str, _Signed] = OrderedDict()
+        self._generation = keys.generation
 
     async def verify(self, request: RequestSnapshot) -> AuthVerdict:
         value = (request.header("authorization") or "").strip()
@@ -156,6 +180,9 @@ class OAuthVerifier:
                 f"Authorization uses {_scheme_name(scheme)} scheme; auth.mode is oauth, which expects "
                 "'Bearer <JWT>' (or change auth.mode to match what Okta sends)",
             )
+        signed = self._remembered(token)
+        if signed is not None:
+            return await self._check(token, signed.header, signed.claims, signed)
         try:
             # One unverified parse for header and claims: PyJWT's base64url check is per character, and
             # parsing twice here (plus once to verify) made verification 2.3x the cost of one jwt.decode.
@@ -163,9 +190,11 @@ class OAuthVerifier:
             header, claims = unverified["header"], unverified["payload"]
         except jwt.PyJWTError:
             return _no("malformed", "the bearer token is not a decodable JWT (three base64url parts of JSON)")
-        return await self._check(token, header, claims)
+        return await self._check(token, header, claims, None)
 
-    async def _check(self, token: str, header: dict[str, Any], claims: dict[str, Any]) -> AuthVerdict:
+    async def _check(
+        self, token: str, header: dict[str, Any], claims: dict[str, Any], signed: _Signed | None
+    ) -> AuthVerdict:
         def no(reason: AuthReason, detail: str) -> AuthVerdict:
             return _no(reason, detail, header, claims)
 
@@ -187,13 +216,40 @@ class OAuthVerifier:
             )
         found = await self.keys.get(header.get("kid"))
         if found.key is None:
+            self._signed.pop(token, None)
             return no(found.reason or "unknown_kid", found.detail)
-        problem = _signature_problem(token, found.key, alg)
-        if problem:
-            return no("bad_signature", problem)
-        return self._claims(claims, no) or AuthVerdict(
-            scheme="oauth", ok=True, token_header=header, claims=claims
-        )
+        if signed is None or signed.key is not found.key:
+            problem = _signature_problem(token, found.key, alg)
+            if problem:
+                self._signed.pop(token, None)
+                return no("bad_signature", problem)
+            self._remember(token, _Signed(header, claims, found.key))
+        refused = self._claims(claims, no)
+        if refused is not None:
+            if refused.reason == "expired":
+                self._signed.pop(token, None)
+            return refused
+        return AuthVerdict(scheme="oauth", ok=True, token_header=header, claims=claims)
+
+    def _remembered(self, token: str) -> _Signed | None:
+        if self.keys.generation != self._generation:
+            # The key set changed: forget tokens whose key left it (or was replaced under the same kid).
+            self._generation = self.keys.generation
+            for gone in [t for t, s in self._signed.items() if not self.keys.holds(s.key)]:
+                del self._signed[gone]
+        signed = self._signed.get(token)
+        if signed is not None:
+            self._signed.move_to_end(token)
+        return signed
+
+    def _remember(self, token: str, signed: _Signed) -> None:
+        exp = signed.claims.get("exp")
+        if not _number(exp) or self._now() > exp + self._auth.leeway:
+            return  # refused on every call anyway: not worth a place
+        self._signed[token] = signed
+        self._signed.move_to_end(token)
+        while len(self._signed) > VERIFIED_TOKENS:
+            self._signed.popitem(last=False)
 
     def _claims(self, claims: dict[str, Any], no: Callable[[AuthReason, str], AuthVerdict]) -> AuthVerdict | None:
         now = self._now()
