@@ -25,7 +25,7 @@ def test_curl_line_makes_the_same_call_with_secrets_masked() -> None:
     headers = [argv[i + 1] for i, a in enumerate(argv) if a == "-H"]
     assert "Content-Type: application/json" in headers
     assert any(h.startswith("Authorization: Basic") and MASK in h for h in headers)
-    assert json.loads(argv[argv.index("--data-binary") + 1]) == json.loads(ex.request.body)
+    assert json.loads(argv[argv.index("--data-raw") + 1]) == json.loads(ex.request.body)
     assert "YWRtaW46c3VwZXJzZWNyZXQ=" in to_curl(ex, redact=False, secret_header=None, base_url="http://h")
 
 

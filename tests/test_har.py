@@ -57,7 +57,7 @@ def pw_import_exchange() -> Any:
 
 def test_har_has_every_required_field_and_hookdev_fields() -> None:
     ex = pw_import_exchange()
-    doc = to_har([ex, make_exchange()], redact=True, secret_header=None)
+    doc = to_har([ex, make_exchange()], redact=True, secret_header=None, base_url="http://127.0.0.1:8080")
     check_har(doc)
     e = doc["log"]["entries"][0]
     assert e["request"]["url"] == "http://127.0.0.1:8080/pw?a=1&b="

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from hookdev import __version__
 from hookdev.errors import ConfigError, HookdevError
+from hookdev.io.terminal import safe_text
 
 # Each command: the module under hookdev.cli whose register(subparsers) adds it, and the line `hookdev --help`
 # shows. Only the module of the command being run is imported, so `hookdev --help` starts in a few tens of ms
@@ -90,10 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except ConfigError as exc:
-        print(f"hookdev: config error: {exc}", file=sys.stderr)
+        print(f"hookdev: config error: {safe_text(str(exc), multiline=True)}", file=sys.stderr)
         return 2
     except HookdevError as exc:
-        print(f"hookdev: {exc}", file=sys.stderr)
+        print(f"hookdev: {safe_text(str(exc), multiline=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

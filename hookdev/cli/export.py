@@ -10,10 +10,12 @@ from pathlib import Path
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.cli.listing import open_store
-from hookdev.errors import HookdevError
+from hookdev.config import Settings
+from hookdev.errors import ConfigError, HookdevError
 from hookdev.io.export import payload_filename, to_curl, to_har, to_payload
 from hookdev.models import Exchange
 from hookdev.receiver.store import Store
+from hookdev.runtime import read_runtime
 
 EPILOG = """\
 No ID exports every exchange. Secrets (Authorization values, the configured secret header,
@@ -40,7 +42,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_arg(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (a folder for payload)")
     p.add_argument("--unredacted", action="store_true", help="keep secrets as recorded")
+    p.add_argument("--to", metavar="URL", help="base URL of the curl lines and HAR entries "
+                   "(default: the serve running on the store, else the configured host and port)")
     p.set_defaults(run=run)
+
+
+def receiver_url(settings: Settings, store_path: Path) -> str:
+    """The URL of this store's receiver: the serve running on it, else the configured host and port."""
+    running = read_runtime(store_path)
+    if running and isinstance(running.get("url"), str):
+        return running["url"]
+    host = settings.server.host
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.server.port}"
 
 
 def _select(store: Store, ids: list[str], where: Path) -> list[Exchange]:
@@ -57,6 +71,8 @@ def _select(store: Store, ids: list[str], where: Path) -> list[Exchange]:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if args.to and not args.to.startswith(("http://", "https://")):
+        raise ConfigError("--to", f"must be an http:// or https:// URL, got {args.to!r}")
     store = open_store(settings)
     try:
         exchanges = _select(store, args.ids, store.path)
@@ -66,11 +82,12 @@ def run(args: argparse.Namespace) -> int:
     secret_header = settings.auth.header if settings.auth.mode == "header" else None
     if args.format == "payload" and args.output and (Path(args.output).is_dir() or args.output.endswith("/")):
         return _payload_dir(exchanges, Path(args.output), redact)
+    # The receiver's own URL (or --to), never the Host or X-Forwarded-Host a caller sent.
+    base = args.to or receiver_url(settings, store.path)
     if args.format == "har":
-        text = json.dumps(to_har(exchanges, redact=redact, secret_header=secret_header), indent=2)
+        text = json.dumps(to_har(exchanges, redact=redact, secret_header=secret_header, base_url=base), indent=2)
     elif args.format == "curl":
-        # The URL each call arrived at (its Host header), so the lines work against the same receiver.
-        lines = [to_curl(ex, redact=redact, secret_header=secret_header, base_url="") for ex in exchanges]
+        lines = [to_curl(ex, redact=redact, secret_header=secret_header, base_url=base) for ex in exchanges]
         text = "\n".join(lines)
     else:
         payloads = [to_payload(ex, redact=redact) for ex in exchanges]

@@ -10,6 +10,7 @@ from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.errors import HookdevError
 from hookdev.io.har import import_har
+from hookdev.io.terminal import safe_text
 from hookdev.receiver.store import Store
 
 
@@ -47,5 +48,5 @@ def run(args: argparse.Namespace) -> int:
     noise = f", skipped {skipped} that Okta would not send (assets, other methods, non-JSON bodies)" if skipped else ""
     print(f"imported {len(exchanges)} exchange(s) into {store.path}{noise}")
     for ex in exchanges:
-        print(f"  {ex.id}  {ex.request.method} {ex.request.path}  {ex.kind}")
+        print(safe_text(f"  {ex.id}  {ex.request.method} {ex.request.path}  {ex.kind}"))
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.errors import ConfigError
+from hookdev.io.terminal import safe_text
 from hookdev.send.payloads import apply_sets, load, verification
 from hookdev.send.sender import SendResult, send
 
@@ -105,4 +106,4 @@ def report(result: SendResult, source: str) -> str:
     if result.validation and result.validation.timing and result.validation.timing.grade == "slow":
         lines.append(f"timing: {result.validation.timing.consequence}")
     lines.append(("OK  " if result.accepted else "NO  ") + result.verdict)
-    return "\n".join(lines)
+    return safe_text("\n".join(lines), multiline=True)

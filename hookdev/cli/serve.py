@@ -22,6 +22,7 @@ from hookdev.config import Settings
 from hookdev.errors import ConfigError
 from hookdev.io.redact import mask_value
 from hookdev.io.render import exchange_line
+from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
 from hookdev.receiver.session import Session
 
@@ -122,7 +123,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
         elif as_json:
             emit(json.dumps({"event": "notice", "level": level, "message": message}))
         else:
-            print(f"hookdev: {level}: {message}", file=sys.stderr, flush=True)
+            print(f"hookdev: {level}: {safe_text(message, multiline=True)}", file=sys.stderr, flush=True)
 
     session.subscribe(on_exchange)
     session.on_notice(on_notice)
@@ -182,4 +183,4 @@ def banner(session: Session) -> str:
     lines.append(f"  store        {session.store_path}")
     lines.append(f"  try          hookdev send token --to {session.local_url}/tokenHook")
     lines.append("Ctrl-C to stop.")
-    return "\n".join(lines)
+    return safe_text("\n".join(lines), multiline=True)

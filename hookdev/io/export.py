@@ -8,6 +8,7 @@ import shlex
 from typing import Any
 
 from hookdev.io.har import cleaned, import_har, to_har, url_of
+from hookdev.io.terminal import is_safe
 from hookdev.models import Exchange
 from hookdev.send.sender import DROPPED_HEADERS
 
@@ -15,19 +16,59 @@ __all__ = ["to_har", "to_curl", "to_payload", "from_har", "import_har", "payload
 
 
 def to_curl(exchange: Exchange, *, redact: bool, secret_header: str | None, base_url: str) -> str:
-    """One curl command line that makes the same call (secrets masked unless redact is off).
+    """One POSIX shell line that makes the same call with curl (secrets masked unless redact is off).
 
-    An empty base_url keeps the scheme and host the call arrived with (its Host header).
+    Safe to paste: the URL is base_url (the receiver's own, never the call's Host or X-Forwarded-* headers),
+    the body is literal data (`--data-raw`, or piped from printf to `--data-binary @-`, so a body starting
+    with @ never names a file), and bytes that a terminal would act on are written as printf escapes.
     """
     c = cleaned(exchange, redact=redact, secret_header=secret_header)
-    parts = ["curl", "-X", exchange.request.method, shlex.quote(url_of(exchange, base_url or None))]
+    req = exchange.request
+    parts = ["curl", "-X", shlex.quote(req.method), shlex.quote(url_of(exchange, base_url))]
     for name, value in c.req_headers:
         if name.lower() in DROPPED_HEADERS and name.lower() != "authorization":
             continue
-        parts += ["-H", shlex.quote(f"{name}: {value}")]
-    if exchange.request.body:
-        parts += ["--data-binary", shlex.quote(c.req_body.decode("utf-8", errors="replace"))]
-    return " ".join(parts)
+        parts += ["-H", _shell_word(f"{name}: {value}".encode("utf-8", errors="surrogateescape"))]
+    if not req.body:
+        return " ".join(parts)
+    text = _plain(c.req_body)
+    if text is not None:
+        return " ".join([*parts, "--data-raw", shlex.quote(text)])
+    return f"printf '{_printf_escaped(c.req_body)}' | " + " ".join([*parts, "--data-binary", "@-"])
+
+
+def _plain(data: bytes) -> str | None:
+    """The data as text when it is UTF-8 a terminal shows as it is (newlines and tabs allowed), else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if is_safe(text, multiline=True) else None
+
+
+def _shell_word(data: bytes) -> str:
+    """One shell word holding exactly these bytes: quoted when plain, else built by printf."""
+    text = _plain(data)
+    if text is not None and "\n" not in text and "\t" not in text:
+        return shlex.quote(text)
+    return f"\"$(printf '{_printf_escaped(data)}')\""
+
+
+def _printf_escaped(data: bytes) -> str:
+    """A printf format (inside single quotes) that prints exactly `data`: printable ASCII as it is, the rest octal."""
+    out = []
+    for byte in data:
+        if byte == 0x27:  # a single quote ends the quoted format: close, escape it, reopen
+            out.append("'\\''")
+        elif byte == 0x5C:
+            out.append("\\\\")
+        elif byte == 0x25:
+            out.append("%%")
+        elif 0x20 <= byte < 0x7F:
+            out.append(chr(byte))
+        else:
+            out.append(f"\\{byte:03o}")
+    return "".join(out)
 
 
 def to_payload(exchange: Exchange, *, redact: bool) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from hookdev import __version__
 from hookdev.io.redact import MASK, mask_body_bytes, mask_headers
@@ -27,6 +27,10 @@ from hookdev.models import (
 )
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify
 
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+"""A stored path is decoded: everything else (a literal %, spaces, controls) is percent-encoded again in a URL."""
+QUERY_SAFE = PATH_SAFE + "?%"
+"""A stored query is as it arrived (already encoded)."""
 _FORM_SECRET = re.compile(rb"((?:^|&)(?:client_secret|password|client_assertion)=)[^&]*")
 
 
@@ -60,15 +64,10 @@ def mask_form(body: bytes) -> bytes:
 
 
 def url_of(ex: Exchange, base_url: str | None = None) -> str:
-    """The full URL the call went to: base_url, else the Host (and forwarded scheme) it arrived with."""
+    """The URL of the call at base_url (the receiver's own); never built from the call's Host or X-Forwarded-*."""
     req = ex.request
-    if base_url:
-        base = base_url.rstrip("/")
-    else:
-        host = header_value(req.headers, "X-Forwarded-Host") or header_value(req.headers, "Host") or "localhost"
-        scheme = (header_value(req.headers, "X-Forwarded-Proto") or "http").split(",")[0].strip()
-        base = f"{scheme}://{host.split(',')[0].strip()}"
-    return base + req.path + (f"?{req.query}" if req.query else "")
+    base = (base_url or "http://localhost").rstrip("/")
+    return base + quote(req.path, safe=PATH_SAFE) + (f"?{quote(req.query, safe=QUERY_SAFE)}" if req.query else "")
 
 
 def _pairs(headers: Headers) -> list[dict[str, str]]:
@@ -214,7 +213,8 @@ def import_entry(item: Any) -> Exchange | None:
     if method not in ("GET", "POST"):
         return None
     parts = urlsplit(str(req.get("url", "")))
-    snapshot = RequestSnapshot(method=method, path=parts.path or "/", query=parts.query, headers=headers, body=body)
+    snapshot = RequestSnapshot(method=method, path=unquote(parts.path) or "/", query=parts.query, headers=headers,
+                               body=body)
     resp = _object(item.get("response"))
     content = resp.get("content")
     response = ResponseSnapshot(

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hookdev.io.redact import mask_body, mask_headers
+from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
 
 KIND_LABELS = {
@@ -42,9 +43,49 @@ def format_ms(ms: float) -> str:
     return f"{ms:.2f} ms" if ms < 1 else f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
+def _local(epoch: object) -> datetime | None:
+    """A local datetime, or None for a value that is no time a clock can show (1e20, NaN, a string)."""
+    if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(epoch)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def clock(epoch: float) -> str:
     """Local wall-clock time with milliseconds, as the list views show it."""
-    return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
+    moment = _local(epoch)
+    return moment.strftime("%H:%M:%S.%f")[:-3] if moment else "--:--:--.---"
+
+
+def claim_time(value: object, at: float) -> tuple[str, float] | None:
+    """A time claim (exp, iat, nbf...) as (local date and time, seconds after `at`), or None when it is no time."""
+    moment = _local(value)
+    if moment is None:
+        return None
+    assert isinstance(value, (int, float))
+    return moment.strftime("%Y-%m-%d %H:%M:%S"), value - at
+
+
+def span(seconds: float) -> str:
+    """A duration in the unit a person reads: 42 s, 17 min, 3 h 5 min, 12 days."""
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return "forever"
+    seconds = int(abs(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} days"
+
+
+def when(epoch: object) -> str:
+    """Local date and time with milliseconds; a value out of any clock's range is shown as it is."""
+    moment = _local(epoch)
+    return moment.isoformat(timespec="milliseconds") if moment else f"{safe_text(repr(epoch))[:40]} (not a time)"
 
 
 def exchange_line(ex: Exchange, *, as_json: bool) -> str:
@@ -53,14 +94,15 @@ def exchange_line(ex: Exchange, *, as_json: bool) -> str:
 
 
 def summary_line(ex: Exchange) -> str:
-    """One line per exchange, as `serve --headless` prints them."""
+    """One line per exchange, as `serve --headless` prints them (what came from the call shown escaped)."""
     replay = f"  replay of {ex.replay_of}" if ex.replay_of else ""
     error = f"  ! {ex.error}" if ex.error and ex.status >= 400 else ""
-    return (
-        f"{clock(ex.time)}  {ex.id}  {ex.request.method:<4} {ex.request.path:<24} "
+    line = (
+        f"{clock(ex.time)}  {ex.id}  {ex.request.method:<4} {safe_text(ex.request.path):<24} "
         f"{KIND_LABELS.get(ex.kind, ex.kind):<12} "
         f"{auth_label(ex):<22} {ex.status}  {format_ms(ex.duration_ms):>9}  {validation_label(ex)}{replay}{error}"
     )
+    return safe_text(line)
 
 
 def _pretty(body: bytes, reveal: bool) -> str:
@@ -68,40 +110,43 @@ def _pretty(body: bytes, reveal: bool) -> str:
         return "(empty)"
     try:
         parsed: Any = json.loads(body)
-    except ValueError:
-        return body.decode("utf-8", errors="replace")
-    return json.dumps(parsed if reveal else mask_body(parsed), indent=2)
+    except (ValueError, RecursionError):
+        return safe_text(body.decode("utf-8", errors="replace"), multiline=True)
+    # ensure_ascii: every control or format character inside a JSON string comes out as a \u escape
+    return json.dumps(parsed if reveal else mask_body(parsed), indent=2, ensure_ascii=True)
 
 
 def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool = False) -> str:
     """Everything about one exchange, with secrets masked unless reveal."""
     req, resp = ex.request, ex.response
     headers = req.headers if reveal else mask_headers(req.headers, secret_header)
+    line = safe_text
     lines = [
-        f"exchange {ex.id}  {datetime.fromtimestamp(ex.time).isoformat(timespec='milliseconds')}",
-        f"kind {ex.kind}   answered by {ex.source}   {ex.duration_ms:.1f} ms"
-        + (f"   replay of {ex.replay_of}" if ex.replay_of else ""),
+        f"exchange {ex.id}  {when(ex.time)}",
+        f"kind {ex.kind}   answered by {line(ex.source)}   {ex.duration_ms:.1f} ms"
+        + (f"   replay of {line(ex.replay_of)}" if ex.replay_of else ""),
         "",
-        f"── request ── {req.method} {req.path}{'?' + req.query if req.query else ''}  from {req.remote or '?'}",
-        *(f"{k}: {v}" for k, v in headers),
+        line(f"── request ── {req.method} {req.path}{'?' + req.query if req.query else ''}  from {req.remote or '?'}"),
+        *(line(f"{k}: {v}") for k, v in headers),
         "",
         _pretty(req.body, reveal) + ("\n(body over the size limit: only its start was kept)" if req.truncated else ""),
         "",
-        f"── auth ── {auth_label(ex)}",
+        line(f"── auth ── {auth_label(ex)}"),
     ]
     if ex.auth.detail:
-        lines.append(ex.auth.detail)
+        lines.append(line(ex.auth.detail))
     if ex.auth.claims:
-        lines.append("claims: " + json.dumps(ex.auth.claims, sort_keys=True))
-    lines += ["", f"── response ── {resp.status}", *(f"{k}: {v}" for k, v in resp.headers)]
+        lines.append("claims: " + json.dumps(ex.auth.claims, sort_keys=True, ensure_ascii=True))
+    lines += ["", f"── response ── {resp.status}", *(line(f"{k}: {v}") for k, v in resp.headers)]
     lines += ["", _pretty(resp.body, True)]
     lines += ["", f"── validation ── {validation_label(ex)}"]
-    lines += [f"  {p}" for p in ex.validation.problems]
+    lines += [line(f"  {p}") for p in ex.validation.problems]
     if ex.validation.timing:
         t = ex.validation.timing
-        lines.append(f"  timing: {t.grade}, {t.duration_ms:.1f} ms of {t.budget_ms:.0f} ms. {t.consequence}".rstrip())
+        timing = f"  timing: {t.grade}, {t.duration_ms:.1f} ms of {t.budget_ms:.0f} ms. {t.consequence}"
+        lines.append(line(timing.rstrip()))
     if ex.error:
-        lines += ["", f"── error ── {ex.error}"]
+        lines += ["", line(f"── error ── {ex.error}")]
     if ex.log:
-        lines += ["", "── log ──", ex.log.rstrip()]
+        lines += ["", "── log ──", safe_text(ex.log.rstrip(), multiline=True)]
     return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -12,7 +11,8 @@ from rich.json import JSON
 from rich.text import Text
 
 from hookdev.io.redact import mask_body, mask_headers
-from hookdev.io.render import KIND_LABELS, clock, validation_label
+from hookdev.io.render import KIND_LABELS, claim_time, clock, span, validation_label
+from hookdev.io.terminal import is_safe, safe_text
 from hookdev.models import Exchange, Headers
 
 OK, BAD, WARN, DIM = "bold green", "bold red", "bold yellow", "dim"
@@ -50,8 +50,8 @@ def row_cells(ex: Exchange, marked: bool = False) -> tuple[Any, ...]:
         Text("●", style="bold magenta") if marked else Text(" "),
         Text(clock(ex.time)),
         # Text, not str: a str cell is parsed as markup on every render (slow, and a path may contain "[").
-        Text(ex.request.method),
-        Text(ex.request.path),
+        Text(safe_text(ex.request.method)),
+        Text(safe_text(ex.request.path)),
         Text(KIND_LABELS.get(ex.kind, ex.kind)),
         auth_cell(ex),
         status_cell(ex.status),
@@ -67,15 +67,21 @@ def _body(body: bytes, reveal: bool) -> RenderableType:
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):
-        return Text(body.decode("utf-8", errors="replace"))
-    return JSON.from_data(parsed if reveal else mask_body(parsed), indent=2)
+        return Text(safe_text(body.decode("utf-8", errors="replace"), multiline=True))
+    return _json(parsed if reveal else mask_body(parsed))
+
+
+def _json(data: Any) -> RenderableType:
+    """Highlighted JSON; any control or format character inside a string is shown as its \\u escape."""
+    plain = json.dumps(data, ensure_ascii=False)
+    return JSON.from_data(data, indent=2, ensure_ascii=not is_safe(plain))
 
 
 def _headers(headers: Headers) -> Text:
     text = Text()
     for key, value in headers:
-        text.append(f"{key}: ", style="bold")
-        text.append(f"{value}\n")
+        text.append(f"{safe_text(key)}: ", style="bold")
+        text.append(f"{safe_text(value)}\n")
     return text
 
 
@@ -91,10 +97,11 @@ def request_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> Re
     req = ex.request
     headers = req.headers if reveal else mask_headers(req.headers, secret_header)
     query = f"?{req.query}" if req.query else ""
-    head = Text.assemble((f"{req.method} {req.path}{query}", "bold"), f"   from {req.remote or '?'}   ",
+    head = Text.assemble((safe_text(f"{req.method} {req.path}{query}"), "bold"),
+                         f"   from {safe_text(req.remote or '?')}   ",
                          (KIND_LABELS.get(ex.kind, ex.kind), "bold cyan"), f"   id {ex.id}")
     if ex.replay_of:
-        head.append(f"\n↻ replay of {ex.replay_of}  (o: go to the original)", style="bold cyan")
+        head.append(f"\n↻ replay of {safe_text(ex.replay_of)}  (o: go to the original)", style="bold cyan")
     parts: list[RenderableType] = [head, Text(""), _heading("Headers"), _headers(headers), _heading("Body")]
     parts.append(_body(req.body, reveal))
     if req.truncated:
@@ -107,24 +114,18 @@ def request_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> Re
 def _claim_times(claims: dict[str, Any], at: float) -> Text:
     text = Text()
     for name in TIME_CLAIMS:
-        value = claims.get(name)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        if name not in claims:
             continue
-        delta = value - at
-        when = datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
-        rel = f"{_span(abs(delta))} {'after' if delta >= 0 else 'before'} the call"
+        value = claims[name]
+        shown = claim_time(value, at)
+        if shown is None:  # a string, 1e20, NaN: the claims below show it as it was sent
+            text.append(f"  {name:<9} {safe_text(repr(value))[:40]} is not a time a clock can show\n", style=WARN)
+            continue
+        when, delta = shown
+        rel = f"{span(delta)} {'after' if delta >= 0 else 'before'} the call"
         style = BAD if name == "exp" and delta < 0 else ""
         text.append(f"  {name:<9} {when}  ({rel})\n", style=style)
     return text
-
-
-def _span(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def auth_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> RenderableType:
@@ -137,17 +138,17 @@ def auth_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> Rende
         head = Text(f"✗ {verdict.scheme}: {verdict.reason}", style=BAD)
     parts: list[RenderableType] = [head]
     if verdict.detail:
-        parts += [Text(""), Text(verdict.detail)]
+        parts += [Text(""), Text(safe_text(verdict.detail, multiline=True))]
     names = ("authorization", (secret_header or "").lower())
     sent = tuple((k, v) for k, v in ex.request.headers if k.lower() in names)
     if sent:
         shown = sent if reveal else mask_headers(sent, secret_header)
         parts += [Text(""), _heading("What the caller sent"), _headers(shown)]
     if verdict.token_header is not None:
-        parts += [_heading("Token header"), JSON.from_data(verdict.token_header, indent=2)]
+        parts += [_heading("Token header"), _json(verdict.token_header)]
     if verdict.claims is not None:
         parts += [Text(""), _heading("Token claims", "(decoded; trust them only when the verdict is ✓)")]
-        parts += [_claim_times(verdict.claims, ex.time), JSON.from_data(verdict.claims, indent=2)]
+        parts += [_claim_times(verdict.claims, ex.time), _json(verdict.claims)]
     if ex.status == 401 and not verdict.ok:
         parts.append(Text("refused with 401: Okta counts this call as failed", style=WARN))
     return Group(*parts)
@@ -163,7 +164,7 @@ def response_view(ex: Exchange) -> RenderableType:
                          f"   {ex.duration_ms:.1f} ms")
     parts: list[RenderableType] = [head]
     if ex.error:
-        parts.append(Text(f"! {ex.error}", style=BAD))
+        parts.append(Text(f"! {safe_text(ex.error)}", style=BAD))
     parts += [Text(""), _heading("Headers"), _headers(resp.headers), _heading("Body"), _body(resp.body, True)]
     return Group(*parts)
 
@@ -178,9 +179,10 @@ def validation_view(ex: Exchange) -> RenderableType:
         head = Text(f"✗ Okta would not take this answer as intended ({len(v.problems)} problem(s))", style=BAD)
     parts: list[RenderableType] = [head, Text("")]
     for number, problem in enumerate(v.problems, 1):
-        line = Text.assemble((f"{number}. ", "bold"), (problem.path, "bold cyan"), f"  {problem.message}")
+        line = Text.assemble((f"{number}. ", "bold"), (safe_text(problem.path), "bold cyan"),
+                             f"  {safe_text(problem.message)}")
         if problem.consequence:
-            line.append(f"\n   → {problem.consequence}", style=WARN)
+            line.append(f"\n   → {safe_text(problem.consequence)}", style=WARN)
         parts.append(line)
     parts += [Text(""), _heading("Timing"), _timing_bar(ex)]
     return Group(*parts)
@@ -189,7 +191,8 @@ def validation_view(ex: Exchange) -> RenderableType:
 def _timing_bar(ex: Exchange, width: int = 40) -> Text:
     t = ex.validation.timing
     budget = t.budget_ms if t else 3000.0
-    filled = min(width, round(width * ex.duration_ms / budget)) if budget else 0
+    share = ex.duration_ms / budget if budget else 0.0
+    filled = width if share >= 1 else round(width * share) if share > 0 else 0  # NaN and negatives: empty
     style = {"ok": OK, "slow": WARN, "timeout": BAD}[t.grade if t else "ok"]
     text = Text("[")
     text.append("█" * filled, style=style)
@@ -207,7 +210,8 @@ def log_view(ex: Exchange) -> RenderableType:
         return Text(f"answered by {ex.source}; nothing was printed or logged while answering", style=DIM)
     parts: list[RenderableType] = []
     if ex.error:
-        parts += [Text(f"! {ex.error}", style=BAD), Text("")]
+        parts += [Text(f"! {safe_text(ex.error)}", style=BAD), Text("")]
     if ex.log:
-        parts += [_heading("Output while answering", f"answered by {ex.source}"), Text(ex.log.rstrip())]
+        parts += [_heading("Output while answering", f"answered by {safe_text(ex.source)}"),
+                  Text(safe_text(ex.log.rstrip(), multiline=True))]
     return Group(*parts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from rich.console import RenderableType
 from rich.text import Text
 from textual import on
@@ -11,6 +13,9 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from hookdev.models import Exchange
 from hookdev.tui import format as fmt
+
+log = logging.getLogger(__name__)
+BAD = "bold red"
 
 TABS = (("request", "Request"), ("auth", "Auth"), ("response", "Response"),
         ("validation", "Validation & timing"), ("log", "Log"))
@@ -71,6 +76,16 @@ class DetailView(Vertical):
         ex = self.exchange
         if ex is None:
             return EMPTY
+        try:
+            return self._tab_view(tab, ex)
+        except Exception as exc:  # one hostile record must not end the inspector: say so in its pane
+            log.exception("drawing exchange %s failed", ex.id)
+            return Text.assemble(
+                (f"This tab of exchange {ex.id} could not be drawn ({type(exc).__name__}).\n", BAD),
+                f"`hookdev show {ex.id}` prints it as text; the other tabs and calls are unaffected.",
+            )
+
+    def _tab_view(self, tab: str, ex: Exchange) -> RenderableType:
         if tab == "request":
             return fmt.request_view(ex, reveal=self.reveal, secret_header=self.secret_header)
         if tab == "auth":
