@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sqlite3
 import stat
@@ -166,3 +167,175 @@ def test_text_filter_and_prefix_treat_like_wildcards_literally(tmp_path):
     assert [e.id for e in store.list(Filter(text="50%_off"))] == ["ab_c000000001"]
     assert store.get("ab_c").id == "ab_c000000001"
     store.close()
+
+
+def _old_store(path, rows):
+    """A store as hookdev wrote it before schema 3 (no paths table, no text index), with rows in it."""
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + MIGRATIONS[1])
+    conn.execute("PRAGMA user_version = 2")
+    for ident, kind, path_, body in rows:
+        conn.execute(
+            "INSERT INTO exchanges (id, time, kind, method, path, req_headers, req_body, status, resp_headers, "
+            "resp_body, auth, validation, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (ident, 1.0, kind, "POST", path_, "[]", body, 200, "[]", b'{"commands": []}',
+             json.dumps({"scheme": "none", "ok": True}), json.dumps({"ok": True, "problems": []}), 2.0),
+        )
+    conn.commit()
+    conn.close()
+
+
+def test_an_older_store_gets_its_paths_and_text_index_on_open(tmp_path):
+    path = tmp_path / "v2.db"
+    _old_store(path, [("old000000001", "token", "/tokenHook", b'{"login": "nia.patel@example.com"}'),
+                      ("old000000002", "registration", "/reg", b'{"login": "omar@example.com"}'),
+                      ("old000000003", "unknown", "/favicon.ico", b""),
+                      ("old000000004", "token", "/tokenHook", b'{"login": "ann@example.com"}')])
+    store = Store(path)
+    try:
+        assert store.recent_paths() == ["/tokenHook", "/reg"]
+        assert [e.id for e in store.list(Filter(text="nia.patel"))] == ["old000000001"]
+        store.add_now(make_exchange(body={"login": "nia.patel@example.org"}))
+        assert store.count(Filter(text="nia.patel")) == 2
+        assert store.recent_paths() == ["/tokenHook", "/reg"]
+    finally:
+        store.close()
+
+
+async def test_recent_paths_follow_new_calls_and_skip_unknown_ones(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.start()
+    try:
+        for path_, kind in [("/a", "token"), ("/b", "event"), ("/junk", "unknown"), ("/a", "token")]:
+            request = make_exchange().request
+            assert await store.add(make_exchange(kind=kind, request=dataclasses.replace(request, path=path_)))
+        assert store.recent_paths() == ["/a", "/b"]
+        assert store.recent_paths(1) == ["/a"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("patel", True),  # a word
+        ("PATEL", True),  # case folded
+        ("nia.pat", True),  # words in order, the last one cut short
+        ("nia.patel@example.com", True),
+        ("example.com", True),
+        ("nia patel", True),  # any separators between the words
+        ("atel", False),  # inside a word: not a word start
+        ("patel.nia", False),  # out of order
+        ("zoë", True),  # accents folded: matches "Zoe"
+        ('pa"tel', False),  # quotes and query syntax are plain text
+        ("NOT patel", False),
+        ("*", False),  # no word at all: matched as characters (none here)
+    ],
+)
+def test_text_filter_matches_words_and_a_last_word_prefix(tmp_path, text, found):
+    store = Store(tmp_path / "s.db")
+    try:
+        store.add_now(make_exchange(body={"user": {"login": "nia.patel@example.com", "firstName": "Zoe"}}))
+        store.add_now(make_exchange(body={"user": {"login": "omar@example.org"}}))
+        matched = [e.request.body for e in store.list(Filter(text=text))]
+        assert (len(matched) == 1 and b"nia.patel" in matched[0]) if found else matched == []
+    finally:
+        store.close()
+
+
+def test_text_without_words_is_matched_as_characters(tmp_path):
+    store = Store(tmp_path / "s.db")
+    try:
+        store.add_now(make_exchange(body={"v": "50%_off"}))
+        store.add_now(make_exchange(body={"v": "a@b"}))
+        assert store.count(Filter(text="%_")) == 1
+        assert store.count(Filter(text="@")) == 1
+    finally:
+        store.close()
+
+
+def test_text_filter_finds_the_path_and_the_answer_too(tmp_path):
+    store = Store(tmp_path / "s.db")
+    try:
+        request = dataclasses.replace(make_exchange().request, path="/hooks/registrationSSR")
+        store.add_now(make_exchange(request=request))
+        store.add_now(make_exchange(response=ResponseSnapshot(status=200, body=b'{"error": {"errorSummary": "DENY"}}')))
+        assert store.count(Filter(text="registrationSSR")) == 1
+        assert store.count(Filter(text="errorSummary")) == 1
+        assert store.count(Filter(text="hooks")) == 1
+    finally:
+        store.close()
+
+
+def test_deleted_exchanges_leave_the_text_index_and_the_paths(tmp_path):
+    store = Store(tmp_path / "s.db")
+    try:
+        first = make_exchange(body={"who": "nia"}, request=dataclasses.replace(make_exchange().request, path="/x"))
+        store.add_now(first)
+        store.add_now(make_exchange(body={"who": "omar"}))
+        with store._write_conn() as conn:  # as retention would
+            conn.execute("DELETE FROM exchanges WHERE id = ?", (first.id,))
+            conn.execute("INSERT INTO exchanges_text (exchanges_text) VALUES ('integrity-check')")
+        assert store.count(Filter(text="nia")) == 0
+        assert store.count(Filter(text="omar")) == 1
+        assert store.recent_paths() == ["/tokenHook"]
+    finally:
+        store.close()
+
+
+async def test_iter_reads_a_page_at_a_time_in_order(tmp_path, monkeypatch):
+    import hookdev.receiver.store as store_module
+
+    monkeypatch.setattr(store_module, "PAGE", 3)
+    store = Store(tmp_path / "s.db")
+    try:
+        added = [make_exchange(kind="token" if i % 2 else "event") for i in range(10)]
+        for ex in added:
+            store.add_now(ex)
+        assert [e.id for e in store.iter()] == [e.id for e in added]
+        assert [e.id for e in store.iter(Filter(kind="token"))] == [e.id for e in added if e.kind == "token"]
+        assert [e.id for e in store.iter(last=4)] == [e.id for e in added[-4:]]
+        events = [e.id for e in added if e.kind == "event"]
+        assert [e.id for e in store.iter(Filter(kind="event"), last=2)] == events[-2:]
+        assert [e.id for e in store.iter(last=50)] == [e.id for e in added]
+        assert list(store.iter(last=0)) == []
+        assert list(store.iter(Filter(kind="saml"))) == []
+    finally:
+        store.close()
+
+
+async def test_words_combine_with_the_other_filters_newest_first(tmp_path, monkeypatch):
+    import hookdev.receiver.store as store_module
+
+    monkeypatch.setattr(store_module, "PAGE", 2)
+    store = Store(tmp_path / "s.db")
+    try:
+        made = []
+        for i in range(9):
+            kind = "token" if i % 3 else "event"
+            made.append(make_exchange(kind=kind, body={"who": "nia" if i % 2 else "omar", "n": i}))
+        store.add_many(made)
+        nia_tokens = [e.id for e in made if e.kind == "token" and b"nia" in e.request.body]
+        assert [e.id for e in store.list(Filter(text="nia", kind="token"))] == nia_tokens
+        assert [e.id for e in store.list(Filter(text="nia", kind="token"), limit=2, newest_first=True)] == \
+            nia_tokens[::-1][:2]
+        assert [e.id for e in store.iter(Filter(text="nia", kind="token"))] == nia_tokens
+        assert [e.id for e in store.iter(Filter(text="nia"), last=3)] == \
+            [e.id for e in made if b"nia" in e.request.body][-3:]
+        assert store.count(Filter(text="nia")) == 4
+        assert store.count(Filter(text="nia", kind="token")) == len(nia_tokens)
+        assert store.count(Filter(text="nobody")) == 0
+    finally:
+        store.close()
+
+
+def test_add_many_writes_in_batches_and_skips_ids_already_stored(tmp_path):
+    store = Store(tmp_path / "s.db")
+    try:
+        made = [make_exchange(body={"n": i}) for i in range(7)]
+        store.add_many(made[:3])
+        store.add_many(made, batch=2)
+        assert [e.id for e in store.list()] == [e.id for e in made]
+        assert store.count(Filter(text="n")) == 7
+    finally:
+        store.close()

@@ -60,21 +60,21 @@ def open_store(settings: Settings) -> Store:
 
 def run_list(args: argparse.Namespace) -> int:
     store = open_store(settings_from(args))
+    flt = Filter(
+        kind=args.kind,
+        path=args.path,
+        auth_ok=False if args.rejected else None,
+        valid_ok=False if args.invalid else None,
+    )
+    printed = 0
     try:
-        flt = Filter(
-            kind=args.kind,
-            path=args.path,
-            auth_ok=False if args.rejected else None,
-            valid_ok=False if args.invalid else None,
-        )
-        exchanges = store.list(flt, limit=args.last, newest_first=True) if args.last else store.list(flt)
-        if args.last:
-            exchanges.reverse()
+        # A page of rows at a time, each printed as it comes: a million stored calls list in flat memory.
+        for ex in store.iter(flt, last=args.last):
+            print(json.dumps(ex.to_json()) if args.json else summary_line(ex))
+            printed += 1
     finally:
         store.close()
-    for ex in exchanges:
-        print(json.dumps(ex.to_json()) if args.json else summary_line(ex))
-    if not exchanges and not args.json:
+    if not printed and not args.json:
         narrowed = flt != Filter()
         print("no exchanges recorded" + (" matching the filter" if narrowed else ""))
     return 0

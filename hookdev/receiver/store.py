@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import dataclasses
+import itertools
 import json
 import logging
 import os
 import queue
+import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +66,30 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE exchanges ADD COLUMN valid_ok INTEGER NOT NULL DEFAULT 1;
     CREATE INDEX exchanges_kind ON exchanges(kind);
     """,
+    # 3: what must stay fast at a million exchanges: the paths in use (read at every start) kept up to date
+    # instead of a GROUP BY over the whole table, and a full-text index of the path and the bodies
+    # (contentless: the text stays in `exchanges`). The writer fills the index once per batch (see _insert),
+    # since FTS5 flushes its buffer at every statement and a trigger per row would make that once per row.
+    """
+    CREATE TABLE paths (path TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+    CREATE INDEX paths_last ON paths(last_seq);
+    INSERT INTO paths (path, last_seq)
+        SELECT path, MAX(seq) FROM exchanges WHERE kind != 'unknown' GROUP BY path;
+    CREATE TRIGGER exchanges_path AFTER INSERT ON exchanges WHEN NEW.kind != 'unknown' BEGIN
+        INSERT INTO paths (path, last_seq) VALUES (NEW.path, NEW.seq)
+            ON CONFLICT (path) DO UPDATE SET last_seq = excluded.last_seq;
+    END;
+    CREATE VIRTUAL TABLE exchanges_text USING fts5(
+        path_text, request_text, answer_text, content='', tokenize='unicode61'
+    );
+    INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text)
+        SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges;
+    CREATE TRIGGER exchanges_forget AFTER DELETE ON exchanges BEGIN
+        INSERT INTO exchanges_text (exchanges_text, rowid, path_text, request_text, answer_text)
+            VALUES ('delete', OLD.seq, OLD.path, CAST(OLD.req_body AS TEXT), CAST(OLD.resp_body AS TEXT));
+        DELETE FROM paths WHERE path = OLD.path AND last_seq = OLD.seq;
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -71,6 +98,13 @@ COLUMNS = (
     "auth, validation, duration_ms, replay_of, source, log, error, truncated, tags, auth_ok, valid_ok"
 )
 INSERT = f"INSERT OR IGNORE INTO exchanges ({COLUMNS}) VALUES ({', '.join('?' * 23)})"
+INDEX_TEXT = (
+    "INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text) "
+    "SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges WHERE seq > ?"
+)
+PAGE = 500
+"""Rows read per query when iterating, so memory stays flat however many match."""
+_WORD = re.compile(r"[^\W_]")
 
 MAX_PENDING = 10_000
 """Exchanges kept in memory while the disk refuses writes; older ones are dropped past this."""
@@ -86,7 +120,8 @@ class Filter:
     auth_ok: bool | None = None
     valid_ok: bool | None = None
     text: str | None = None
-    """Substring of the path, the request body or the response body."""
+    """Words in the path, the request body or the response body, the last one possibly cut short:
+    `nia.patel` finds nia.patel@example.com, `pat` finds it too, `atel` does not (see text_query)."""
 
 
 def _row(ex: Exchange) -> tuple[Any, ...]:
@@ -162,6 +197,11 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             f"{path} was written by a newer hookdev (schema {version}, this one knows {SCHEMA_VERSION}); "
             "upgrade hookdev or use another --store"
         )
+    if 0 < version < SCHEMA_VERSION:
+        rows = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
+        if rows >= 100_000:
+            log.warning("upgrading the store %s (%s exchanges) to this hookdev's layout, once: "
+                        "about a minute per million exchanges", path, f"{rows:,}")
     for number in range(version, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -169,14 +209,31 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             if conn.execute("PRAGMA user_version").fetchone()[0] != number:
                 conn.execute("ROLLBACK")
                 continue
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")
             raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a script, one at a time (a trigger's body keeps its own semicolons)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Write rows and index their text, inside the caller's transaction."""
+    last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
+    conn.executemany(INSERT, rows)
+    conn.execute(INDEX_TEXT, (last,))
 
 
 class Store:
@@ -246,10 +303,20 @@ class Store:
 
     def add_now(self, exchange: Exchange) -> None:
         """Commit one exchange synchronously (CLI import, tests)."""
+        self.add_many([exchange])
+
+    def add_many(self, exchanges: Iterable[Exchange], batch: int = 5000) -> None:
+        """Commit exchanges synchronously, `batch` to a transaction (imports, benchmarks)."""
+        items = iter(exchanges)
         with self._write_conn() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(INSERT, _row(exchange))
-            conn.execute("COMMIT")
+            while rows := [_row(ex) for ex in itertools.islice(items, batch)]:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    _insert(conn, rows)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
 
     def _notify(self, exchange: Exchange) -> None:
         for listener in list(self._listeners):
@@ -294,7 +361,7 @@ class Store:
         if rows:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(INSERT, rows)
+                _insert(conn, rows)
                 conn.execute("COMMIT")
                 self._pending.clear()
             except sqlite3.Error as exc:
@@ -340,26 +407,99 @@ class Store:
         self, flt: Filter | None = None, *, limit: int | None = None, newest_first: bool = False
     ) -> list[Exchange]:
         """Exchanges oldest first (or newest first), narrowed by a Filter."""
-        where, params = _where(flt or Filter())
-        order = "DESC" if newest_first else "ASC"
-        sql = f"SELECT {COLUMNS} FROM exchanges {where} ORDER BY seq {order}"
+        query = _Query.of(flt)
+        sql = f"SELECT {COLUMNS} FROM {query.source} {query.where} ORDER BY {query.order} "
+        sql += "DESC" if newest_first else "ASC"
+        params = query.params
         if limit is not None:
             sql += " LIMIT ?"
             params = (*params, limit)
         return [_exchange(row) for row in self._query(sql, params)]
 
+    def iter(self, flt: Filter | None = None, *, last: int | None = None) -> Iterator[Exchange]:
+        """Exchanges oldest first (only the newest `last` of them when given), read a page at a time:
+        memory stays flat however many there are, and the store is not held between pages."""
+        query = _Query.of(flt)
+        after = 0
+        if last is not None:
+            if last <= 0:
+                return
+            start = self._query(f"SELECT {query.order} FROM {query.source} {query.where} "
+                                f"ORDER BY {query.order} DESC LIMIT 1 OFFSET ?", (*query.params, last - 1))
+            after = start[0][0] - 1 if start else 0
+        page = query.narrowed(f"{query.order} > ?")
+        sql = f"SELECT {query.order}, {COLUMNS} FROM {page.source} {page.where} ORDER BY {query.order} LIMIT ?"
+        while True:
+            rows = self._query(sql, (*page.params, after, PAGE))
+            for row in rows:
+                yield _exchange(row)
+            if len(rows) < PAGE:
+                return
+            after = rows[-1][0]
+
     def recent_paths(self, limit: int = 10) -> builtins.list[str]:  # `list` here is Store.list
         """Paths that received real hook calls, most recently used first."""
-        rows = self._query(
-            "SELECT path, MAX(seq) AS last FROM exchanges WHERE kind != 'unknown' "
-            "GROUP BY path ORDER BY last DESC LIMIT ?",
-            (limit,),
-        )
+        rows = self._query("SELECT path FROM paths ORDER BY last_seq DESC LIMIT ?", (limit,))
         return [row["path"] for row in rows]
 
     def count(self, flt: Filter | None = None) -> int:
-        where, params = _where(flt or Filter())
-        return int(self._query(f"SELECT COUNT(*) FROM exchanges {where}", params)[0][0])
+        query = _Query.of(flt)
+        if query.text_only:  # the index alone knows: no need to visit a million rows
+            return int(self._query(f"SELECT COUNT(*) FROM {TEXT_MATCH}", query.params)[0][0])
+        return int(self._query(f"SELECT COUNT(*) FROM {query.source} {query.where}", query.params)[0][0])
+
+
+TEXT_MATCH = "exchanges_text WHERE exchanges_text MATCH ?"
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A Filter as SQL: the tables to read, the conditions, and the column that orders them (the sequence).
+
+    With words to find, the full-text index drives the query, newest or oldest first by its rowid (which is
+    the exchange's seq), so the newest 1,000 matches of a million cost 1,000 row lookups, not a million.
+    """
+
+    source: str
+    clauses: tuple[str, ...]
+    params: tuple[Any, ...]
+    order: str
+    text_only: bool = False
+
+    @property
+    def where(self) -> str:
+        return "WHERE " + " AND ".join(self.clauses) if self.clauses else ""
+
+    def narrowed(self, clause: str) -> _Query:
+        return dataclasses.replace(self, clauses=(*self.clauses, clause), text_only=False)
+
+    @staticmethod
+    def of(flt: Filter | None) -> _Query:
+        flt = flt or Filter()
+        clauses: builtins.list[str] = []
+        params: builtins.list[Any] = []
+        for column, value in (("kind", flt.kind), ("path", flt.path), ("status", flt.status),
+                              ("auth_ok", flt.auth_ok), ("valid_ok", flt.valid_ok)):
+            if value is not None and value != "":
+                clauses.append(f"exchanges.{column} = ?")
+                params.append(int(value) if isinstance(value, bool) else value)
+        match = text_query(flt.text) if flt.text else None
+        if match is not None:
+            return _Query(
+                source="exchanges_text JOIN exchanges ON exchanges.seq = exchanges_text.rowid",
+                clauses=("exchanges_text MATCH ?", *clauses),
+                params=(match, *params),
+                order="exchanges_text.rowid",
+                text_only=not clauses,
+            )
+        if flt.text:  # no word in it (`{}`, `%`): the slow way, a scan for the characters
+            like = "%" + _like_escape(flt.text) + "%"
+            clauses.append(
+                "(path LIKE ? ESCAPE '\\' OR CAST(req_body AS TEXT) LIKE ? ESCAPE '\\' "
+                "OR CAST(resp_body AS TEXT) LIKE ? ESCAPE '\\')"
+            )
+            params.extend([like, like, like])
+        return _Query(source="exchanges", clauses=tuple(clauses), params=tuple(params), order="exchanges.seq")
 
 
 def _settle_all(futures: list[asyncio.Future[None]], error: str | None) -> None:
@@ -376,34 +516,15 @@ def _settle(future: asyncio.Future[None], error: str | None) -> None:
         future.set_exception(StoreError(f"the store refused the write: {error}"))
 
 
+def text_query(text: str) -> str | None:
+    """The full-text query for a filter's text: its words in order, the last one as a prefix (FTS5 splits
+    the text into words as it split the bodies: letters and digits, case and accents folded); None when the
+    text has no word in it."""
+    if not _WORD.search(text):
+        return None
+    return '"' + text.replace('"', '""') + '" *'
+
+
 def _like_escape(text: str) -> str:
     """Text matched literally inside a LIKE pattern (with ESCAPE '\\')."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _where(flt: Filter) -> tuple[str, tuple[Any, ...]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if flt.kind:
-        clauses.append("kind = ?")
-        params.append(flt.kind)
-    if flt.path:
-        clauses.append("path = ?")
-        params.append(flt.path)
-    if flt.status is not None:
-        clauses.append("status = ?")
-        params.append(flt.status)
-    if flt.auth_ok is not None:
-        clauses.append("auth_ok = ?")
-        params.append(int(flt.auth_ok))
-    if flt.valid_ok is not None:
-        clauses.append("valid_ok = ?")
-        params.append(int(flt.valid_ok))
-    if flt.text:
-        like = "%" + _like_escape(flt.text) + "%"
-        clauses.append(
-            "(path LIKE ? ESCAPE '\\' OR CAST(req_body AS TEXT) LIKE ? ESCAPE '\\' "
-            "OR CAST(resp_body AS TEXT) LIKE ? ESCAPE '\\')"
-        )
-        params.extend([like, like, like])
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
