@@ -339,3 +339,24 @@ def test_add_many_writes_in_batches_and_skips_ids_already_stored(tmp_path):
         assert store.count(Filter(text="n")) == 7
     finally:
         store.close()
+
+
+def test_summaries_say_what_a_list_line_says_without_the_bodies(tmp_path):
+    from hookdev.io.render import summary_line
+
+    store = Store(tmp_path / "s.db")
+    try:
+        store.add_many([
+            make_exchange(),
+            make_exchange(kind="registration", auth=AuthVerdict(scheme="oauth", ok=False, reason="expired",
+                                                                detail="token expired", claims={"exp": 1})),
+            make_exchange(validation=Validation(ok=False, problems=(Problem("$.commands", "bad", "ignored"),)),
+                          error="boom", replay_of="abcd00000001"),
+        ])
+        full, brief = list(store.iter()), list(store.iter(summaries=True))
+        assert [e.to_json() for e in brief] == [e.to_json() for e in full]
+        assert [summary_line(e) for e in brief] == [summary_line(e) for e in full]
+        assert all(e.request.body == b"" and e.request.headers == () for e in brief)
+        assert full[0].request.body != b""
+    finally:
+        store.close()

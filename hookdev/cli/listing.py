@@ -69,7 +69,7 @@ def run_list(args: argparse.Namespace) -> int:
     printed = 0
     try:
         # A page of rows at a time, each printed as it comes: a million stored calls list in flat memory.
-        for ex in store.iter(flt, last=args.last):
+        for ex in store.iter(flt, last=args.last, summaries=True):
             print(json.dumps(ex.to_json()) if args.json else summary_line(ex))
             printed += 1
     finally:

@@ -9,7 +9,7 @@ import signal
 import sys
 from typing import TextIO
 
-from hookdev import __version__
+from hookdev import __version__, eventloop
 from hookdev.cli import summary
 from hookdev.cli.common import (
     HELP_FORMAT,
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             print("hookdev: the inspector is not available here; running headless", file=sys.stderr)
         else:
             return run_inspector(settings, theme=args.theme)
-    return asyncio.run(run_headless(settings, as_json=args.json))
+    return eventloop.run(run_headless(settings, as_json=args.json))
 
 
 async def start_session(session: Session) -> None:

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from hookdev import jsonfast
 from hookdev.io.redact import mask_body, mask_headers
 from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
@@ -90,7 +91,7 @@ def when(epoch: object) -> str:
 
 def exchange_line(ex: Exchange, *, as_json: bool) -> str:
     """The line `serve --headless` (and `demo --headless`) print for an exchange: JSON or text."""
-    return json.dumps({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex)
+    return jsonfast.dumps_ascii({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex)
 
 
 def summary_line(ex: Exchange) -> str:

@@ -6,7 +6,6 @@ import asyncio
 import builtins
 import dataclasses
 import itertools
-import json
 import logging
 import os
 import queue
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hookdev import jsonfast
 from hookdev.errors import StoreError
 from hookdev.models import (
     AuthVerdict,
@@ -133,21 +133,21 @@ def _row(ex: Exchange) -> tuple[Any, ...]:
         req.method,
         req.path,
         req.query,
-        json.dumps(req.headers),
+        jsonfast.dumps(req.headers),
         req.body,
         req.remote,
         resp.status,
-        json.dumps(resp.headers),
+        jsonfast.dumps(resp.headers),
         resp.body,
-        json.dumps(ex.auth.to_json()),
-        json.dumps(ex.validation.to_json()),
+        jsonfast.dumps(ex.auth.to_json()),
+        jsonfast.dumps(ex.validation.to_json()),
         ex.duration_ms,
         ex.replay_of,
         ex.source,
         ex.log,
         ex.error,
         int(req.truncated),
-        json.dumps(ex.tags),
+        jsonfast.dumps(ex.tags),
         int(ex.auth.ok),
         int(ex.validation.ok),
     )
@@ -162,24 +162,47 @@ def _exchange(row: sqlite3.Row) -> Exchange:
             method=row["method"],
             path=row["path"],
             query=row["query"],
-            headers=tuple((k, v) for k, v in json.loads(row["req_headers"])),
+            headers=tuple((k, v) for k, v in jsonfast.loads(row["req_headers"])),
             body=bytes(row["req_body"]),
             remote=row["remote"],
             truncated=bool(row["truncated"]),
         ),
         response=ResponseSnapshot(
             status=row["status"],
-            headers=tuple((k, v) for k, v in json.loads(row["resp_headers"])),
+            headers=tuple((k, v) for k, v in jsonfast.loads(row["resp_headers"])),
             body=bytes(row["resp_body"]),
         ),
-        auth=AuthVerdict.from_json(json.loads(row["auth"])),
-        validation=Validation.from_json(json.loads(row["validation"])),
+        auth=AuthVerdict.from_json(jsonfast.loads(row["auth"])),
+        validation=Validation.from_json(jsonfast.loads(row["validation"])),
         duration_ms=row["duration_ms"],
         replay_of=row["replay_of"],
         source=row["source"],
         log=row["log"],
         error=row["error"],
-        tags=tuple(json.loads(row["tags"])),
+        tags=tuple(jsonfast.loads(row["tags"])),
+    )
+
+
+SUMMARY_COLUMNS = (
+    "id, time, kind, method, path, status, auth, validation, duration_ms, replay_of, source, error, truncated"
+)
+
+
+def _summary(row: sqlite3.Row) -> Exchange:
+    """An exchange without its headers, bodies and log: what a list line or a table row shows."""
+    return Exchange(
+        id=row["id"],
+        time=row["time"],
+        kind=row["kind"],
+        request=RequestSnapshot(method=row["method"], path=row["path"], headers=(), body=b"",
+                                truncated=bool(row["truncated"])),
+        response=ResponseSnapshot(status=row["status"], headers=(), body=b""),
+        auth=AuthVerdict.from_json(jsonfast.loads(row["auth"])),
+        validation=Validation.from_json(jsonfast.loads(row["validation"])),
+        duration_ms=row["duration_ms"],
+        replay_of=row["replay_of"],
+        source=row["source"],
+        error=row["error"],
     )
 
 
@@ -416,10 +439,16 @@ class Store:
             params = (*params, limit)
         return [_exchange(row) for row in self._query(sql, params)]
 
-    def iter(self, flt: Filter | None = None, *, last: int | None = None) -> Iterator[Exchange]:
+    def iter(
+        self, flt: Filter | None = None, *, last: int | None = None, summaries: bool = False
+    ) -> Iterator[Exchange]:
         """Exchanges oldest first (only the newest `last` of them when given), read a page at a time:
-        memory stays flat however many there are, and the store is not held between pages."""
+        memory stays flat however many there are, and the store is not held between pages.
+
+        With summaries, each comes without its headers, bodies and log (left empty; `get` has them):
+        enough for a list line or a table row, at a fraction of the reading."""
         query = _Query.of(flt)
+        columns, build = (SUMMARY_COLUMNS, _summary) if summaries else (COLUMNS, _exchange)
         after = 0
         if last is not None:
             if last <= 0:
@@ -428,11 +457,11 @@ class Store:
                                 f"ORDER BY {query.order} DESC LIMIT 1 OFFSET ?", (*query.params, last - 1))
             after = start[0][0] - 1 if start else 0
         page = query.narrowed(f"{query.order} > ?")
-        sql = f"SELECT {query.order}, {COLUMNS} FROM {page.source} {page.where} ORDER BY {query.order} LIMIT ?"
+        sql = f"SELECT {query.order}, {columns} FROM {page.source} {page.where} ORDER BY {query.order} LIMIT ?"
         while True:
             rows = self._query(sql, (*page.params, after, PAGE))
             for row in rows:
-                yield _exchange(row)
+                yield build(row)
             if len(rows) < PAGE:
                 return
             after = rows[-1][0]

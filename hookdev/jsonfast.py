@@ -1,0 +1,36 @@
+"""JSON through orjson where it can, the standard library where it cannot: same meaning, less time per call.
+
+orjson refuses a few things json accepts (integers past 64 bits, lone surrogates, NaN): those values take
+the slow path, so nothing that was stored or printed before is lost now.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON text, for hookdev's own records (the store's columns)."""
+    try:
+        return orjson.dumps(obj).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(obj)
+
+
+def dumps_ascii(obj: Any) -> str:
+    """JSON text with every character beyond ASCII as a \\u escape, for lines that reach a terminal."""
+    try:
+        out = orjson.dumps(obj)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(obj)
+    return out.decode("ascii") if out.isascii() else json.dumps(obj)
+
+
+def loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
