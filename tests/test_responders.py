@@ -131,9 +131,10 @@ async def test_a_crashing_handler_is_recorded_as_a_500_and_the_receiver_keeps_se
     client = await aiohttp_client(create_app(Receiver(store=store, responder=responder, validator=validate)))
     crashed = await post_token(client)
     assert crashed.status == 500
-    assert json.loads(await crashed.text())["error"] == "hooks.py: token() raised ZeroDivisionError: division by zero"
+    assert json.loads(await crashed.text())["error"].startswith("the hook handler failed")
     recorded = store.get(crashed.headers["X-Hookdev-Exchange"])
-    assert recorded is not None and "ZeroDivisionError" in recorded.log and recorded.error
+    assert recorded is not None and "ZeroDivisionError" in recorded.log
+    assert recorded.error == "hooks.py: token() raised ZeroDivisionError: division by zero"
     assert not recorded.validation.ok  # Okta would not take a 500
     saml = await client.post("/samlHook", data=(SAMPLES / "saml.json").read_bytes())
     assert saml.status == 204  # no saml() in the file: the template answers

@@ -14,7 +14,9 @@ status, headers and body) is answered with status 200 as it is, so a sample answ
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -30,6 +32,7 @@ from hookdev.errors import ResponseTemplateError
 from hookdev.models import Answer, Headers, HookCall, Kind
 from hookdev.okta.defaults import default_answer
 
+log = logging.getLogger(__name__)
 Notify = Callable[[str, str], None]
 ENVELOPE_KEYS = ("status", "headers", "body")
 MAX_RESOLVED = 1024
@@ -87,12 +90,23 @@ def default_template(kind: Kind) -> Template:
     return Template(status, (), body)
 
 
+MAX_SLUG = 96
+"""Longest file name made from a path: any path is a hook endpoint, and file systems stop at 255 bytes."""
+
+
 def path_slug(path: str) -> str:
-    """A file name for a request path: /hooks/token -> hooks--token; never leaves the paths folder."""
+    """A file name for a request path: /hooks/token -> hooks--token; never leaves the paths folder.
+
+    A long path keeps its start and gets a hash of the whole, so the name stays short and still unique.
+    """
     cleaned = path.strip("/")
     if not cleaned:
         return "_root"
-    return re.sub(r"[^A-Za-z0-9._-]", "_", cleaned.replace("/", "--"))
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", cleaned.replace("/", "--"))
+    if len(slug) <= MAX_SLUG:
+        return slug
+    digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{slug[:MAX_SLUG - 17]}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +184,16 @@ class TemplateBook:
         return cached[1]
 
     def _recheck(self) -> None:
-        """Look at every file in use again (a worker thread, from the poller)."""
+        """Look at every file in use again (a worker thread, from the poller); one bad entry stops no other."""
         with self._lock:
             keys = list(self._resolved)
         for kind, path in keys:
-            self._resolve(kind, path)
+            try:
+                self._resolve(kind, path)
+            except OSError as exc:  # e.g. the folder went away: keep the last answer, report once
+                with self._lock:
+                    self._resolved.pop((kind, path), None)
+                log.warning("answer template for %s %s: %s", kind, path, exc.strerror or exc)
 
     async def close(self) -> None:
         await self._poller.stop()
@@ -204,6 +223,11 @@ class TemplateBook:
             st = file.stat()
         except FileNotFoundError:
             return None
+        except OSError as exc:  # a name the file system refuses (too long, invalid): no such override
+            if file.parent.name == "paths":
+                return None
+            error = ResponseTemplateError(f"answer template {file} cannot be read: {exc.strerror or exc}")
+            return _Loaded((0, 0, 0), None, error)
         version = (st.st_mtime_ns, st.st_size, st.st_ino)
         with self._lock:
             cached = self._loaded.get(file)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from hookdev.models import (
+    JSON_HEADERS,
     NO_AUTH,
     Answer,
     AuthVerdict,
@@ -152,6 +153,7 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
         answer = await _answer(receiver, snapshot, kind, body, bad_body, verdict, started)
     except _Refused as refused:
         answer = Answer.json(refused.status, refused.payload, source="error", error=str(refused))
+    answer = _public(answer)
     duration_ms = (time.monotonic() - started) * 1000
     response = ResponseSnapshot(status=answer.status, headers=answer.headers, body=answer.body)
     exchange = Exchange(
@@ -233,8 +235,10 @@ async def _verify(receiver: Receiver, snapshot: RequestSnapshot) -> AuthVerdict:
 
 
 def _unauthorized(verdict: AuthVerdict) -> Answer:
+    # The reason code only: which half of a Basic pair was wrong, issuer and key-set URLs, known key ids all
+    # stay in the store and the views (verdict.detail), never with a caller who may be guessing.
     challenge = {"basic": 'Basic realm="hookdev"', "oauth": 'Bearer realm="hookdev"'}.get(verdict.scheme)
-    payload = {"error": "unauthorized", "reason": verdict.reason, "detail": verdict.detail}
+    payload = {"error": "unauthorized", "reason": verdict.reason}
     answer = Answer.json(401, payload, source="auth", error=f"auth refused: {verdict.reason}")
     if challenge:
         answer = Answer(
@@ -252,13 +256,32 @@ async def _respond(receiver: Receiver, call: HookCall) -> Answer:
         return await receiver.responder.respond(call)
     except Exception as exc:  # the responder decides most failures itself; this is the last net
         log.exception("responder failed")
-        return Answer.json(
-            500,
-            {"error": f"hookdev could not answer: {type(exc).__name__}: {exc}"},
-            source="error",
-            log=traceback.format_exc(),
-            error=f"{type(exc).__name__}: {exc}",
-        )
+        return Answer.json(500, {}, source="error", log=traceback.format_exc(), error=f"{type(exc).__name__}: {exc}")
+
+
+PUBLIC_FAILURES = {
+    ("handler", 500): "the hook handler failed",
+    ("handler", 504): "the hook handler did not answer in time",
+    ("template", 500): "the answer template for this call cannot be used",
+    ("forward", 502): "the service behind hookdev did not answer",
+    ("forward", 504): "the service behind hookdev did not answer in time",
+}
+
+
+def _public(answer: Answer) -> Answer:
+    """What a caller may see of a failure hookdev had itself: what kind of failure, never its text.
+
+    Exception messages, file paths, tracebacks and upstream URLs stay in the exchange (error, log) for the
+    developer; the caller, who may be a stranger on the tunnel, gets one sentence and the exchange to look up.
+    An answer a handler or upstream chose itself (no `error`) goes out as it is, whatever its status.
+    """
+    if answer.error is None or answer.status < 500:
+        return answer
+    what = PUBLIC_FAILURES.get((answer.source, answer.status), "hookdev could not answer this call")
+    payload = {"error": f"{what}; the details are in hookdev, with this exchange"}
+    headers = tuple((k, v) for k, v in answer.headers if k.lower() != "content-type") + JSON_HEADERS
+    return Answer(answer.status, json.dumps(payload).encode(), headers, source=answer.source, log=answer.log,
+                  error=answer.error)
 
 
 def _validate(
