@@ -183,7 +183,7 @@ async def test_b_holds_the_next_call_with_a_countdown_and_sends_the_edit(session
         await pilot.press("enter")
         await settle(pilot)
         assert session.breakpoints.armed == {"saml"}
-        deadline = asyncio.get_running_loop().time() + 3
+        deadline = asyncio.get_running_loop().time() + 60  # the UI flow here; deadlines: the core tests
         call = HookCall("saml", RequestSnapshot("POST", "/samlHook"), body={}, deadline=deadline)
         task = asyncio.create_task(session.breakpoints.respond(call))
         await settle(pilot)
@@ -302,7 +302,7 @@ async def test_escape_in_the_breakpoint_editor_sends_the_answer_as_it_is(session
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         session.breakpoints.arm("token")
-        deadline = asyncio.get_running_loop().time() + 3
+        deadline = asyncio.get_running_loop().time() + 60  # the UI flow here; deadlines: the core tests
         call = HookCall("token", RequestSnapshot("POST", "/tokenHook"), body={}, deadline=deadline)
         task = asyncio.create_task(session.breakpoints.respond(call))
         await settle(pilot)
