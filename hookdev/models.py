@@ -164,13 +164,16 @@ NO_AUTH = AuthVerdict(scheme="none", ok=True)
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One reason Okta would not accept an answer as intended."""
+    """One reason Okta would not accept an answer as intended, or (tolerated) something it accepts but that is
+    likely a mistake."""
 
     path: str
     """JSON path of the offending value, e.g. ``$.commands[0].value[1].op``."""
     message: str
     consequence: str = ""
     """What Okta would do, e.g. "the token is issued unmodified"."""
+    tolerated: bool = False
+    """Okta takes the answer anyway: a warning, never a reason to call the answer invalid."""
 
     def __str__(self) -> str:
         tail = f" ({self.consequence})" if self.consequence else ""
@@ -206,9 +209,15 @@ class Validation:
     ok: bool = True
     problems: tuple[Problem, ...] = ()
     timing: Timing | None = None
+    warnings: tuple[Problem, ...] = ()
+    """What Okta tolerates but is likely a mistake; never makes `ok` false."""
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"ok": self.ok, "problems": [p.to_json() for p in self.problems]}
+        out: dict[str, Any] = {
+            "ok": self.ok,
+            "problems": [p.to_json() for p in self.problems],
+            "warnings": [str(w) for w in self.warnings],
+        }
         if self.timing is not None:
             out["timing"] = self.timing.to_json()
         return out
@@ -225,7 +234,16 @@ class Validation:
                 for p in data.get("problems", [])
             ),
             timing=Timing(**timing) if isinstance(timing, dict) else None,
+            warnings=tuple(warning_from_sentence(w) for w in data.get("warnings", []) if isinstance(w, str)),
         )
+
+
+def warning_from_sentence(sentence: str) -> Problem:
+    """A warning back from its JSON form, the sentence `str(warning)` wrote: "PATH: message (consequence)"."""
+    path, sep, message = sentence.partition(": ")
+    if not sep or not path.startswith("$"):
+        return Problem("$", sentence, tolerated=True)
+    return Problem(path, message, tolerated=True)
 
 
 VALID = Validation()

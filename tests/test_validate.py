@@ -266,7 +266,6 @@ RULES: list[tuple[str, str, int, Any, Any, str, str]] = [
     ("verify-wrong-value", "event_verification", 200, {"verification": "other"}, CHALLENGE, "$.verification", "not the challenge"),
     ("verify-empty-value", "event_verification", 200, {"verification": ""}, None, "$.verification", "challenge string"),
     # event hook delivery
-    ("event-body", "event", 200, {"ok": True}, None, "$", "empty body"),
     ("event-5xx", "event", 503, b"", None, "status", "delivery failed"),
     ("event-4xx", "event", 401, b"", None, "status", "delivery failed"),
     ("event-redirect", "event", 302, b"", None, "status", "redirect"),
@@ -302,7 +301,6 @@ RULES: list[tuple[str, str, int, Any, Any, str, str]] = [
     ("registration-action-extra", "registration", 200, cmd("com.okta.action.update", {"registration": "ALLOW", "credential": "VERIFIED"}), None, "$.commands[0].value.credential", "unknown key"),
     ("ssr-update-in-progressive", "registration", 200, cmd("com.okta.user.profile.update", {"a": "b"}), PROGRESSIVE, "$.commands[0].type", "use com.okta.user.progressive.profile.update"),
     ("ssr-update-in-classic-progressive", "registration", 200, cmd("com.okta.user.profile.update", {"a": "b"}), CLASSIC_PROGRESSIVE, "$.commands[0].type", "progressive profile call"),
-    ("progressive-update-in-ssr", "registration", 200, cmd("com.okta.user.progressive.profile.update", {"a": "b"}), SSR, "$.commands[0].type", "use com.okta.user.profile.update"),
     ("profile-update-not-object", "registration", 200, cmd("com.okta.user.profile.update", ["a"]), SSR, "$.commands[0].value", "object of attribute"),
     ("registration-sets-password", "registration", 200, cmd("com.okta.user.profile.update", {"password": "x"}), SSR, "$.commands[0].value.password", "never set the password"),
     ("registration-allow-with-error", "registration", 200, {**cmd("com.okta.action.update", {"registration": "ALLOW"}), "error": {"errorSummary": "no"}}, SSR, "$.commands[0]", "also has an error object"),
@@ -317,10 +315,10 @@ RULES: list[tuple[str, str, int, Any, Any, str, str]] = [
         "import-user-update-bad-id",
         "user_import",
         200,
-        {"commands": [{"type": "com.okta.action.update", "value": {"result": "LINK_USER"}}, {"type": "com.okta.user.update", "value": {"id": "sally"}}]},
+        {"commands": [{"type": "com.okta.action.update", "value": {"result": "LINK_USER"}}, {"type": "com.okta.user.update", "value": {"id": 42}}]},
         None,
         "$.commands[1].value.id",
-        "starting 00u",
+        "must be the id of the Okta user",
     ),
     ("import-user-update-extra", "user_import", 200, cmd("com.okta.user.update", {"id": "00u1", "login": "x"}), None, "$.commands[0].value.login", "takes only id"),
     ("import-app-profile-not-object", "user_import", 200, cmd("com.okta.appUser.profile.update", "x"), None, "$.commands[0].value", "object of attribute"),
@@ -384,7 +382,6 @@ RULES: list[tuple[str, str, int, Any, Any, str, str]] = [
     # error object
     ("error-array", "telephony", 200, {"error": [{"errorSummary": "x"}]}, None, "$.error", "documentation bug"),
     ("error-string", "saml", 200, {"error": "nope"}, None, "$.error", "not a string"),
-    ("error-no-summary", "registration", 200, {"error": {}}, None, "$.error.errorSummary", "no errorSummary"),
     ("error-extra-key", "token", 200, {"error": {"errorSummary": "x", "message": "y"}}, None, "$.error.message", "unknown key"),
     ("error-causes-object", "registration", 200, {"error": {"errorSummary": "x", "errorCauses": {"reason": "y"}}}, None, "$.error.errorCauses", "must be an array"),
     ("error-cause-not-object", "registration", 200, {"error": {"errorSummary": "x", "errorCauses": ["y"]}}, None, "$.error.errorCauses[0]", "must be an object"),
@@ -430,6 +427,7 @@ ACCEPTED: list[tuple[str, str, int, Any, Any]] = [
     ("telephony-error-only", "telephony", 200, {"error": {"errorSummary": "provider down", "errorCauses": [{"errorSummary": "x", "reason": "y", "location": "z"}]}}, None),
     ("telephony-failed-with-error", "telephony", 200, {**cmd("com.okta.telephony.action", [{"status": "FAILED"}]), "error": {"errorSummary": "x"}}, None),
     ("import-create-user", "user_import", 200, cmd("com.okta.action.update", {"result": "CREATE_USER"}), None),
+    ("event-body-is-only-a-warning", "event", 200, {"ok": True}, None),
 ]
 # fmt: on
 

@@ -38,6 +38,9 @@ def relayed_headers(headers: Headers, drop: frozenset[str]) -> list[tuple[str, s
 class ForwardResponder:
     """Relays every call to base_url + path (+ query), as Okta sent it, and answers what comes back."""
 
+    relays_verification = True
+    """The event hook verification GET goes to the user's service too: its own verification code is exercised."""
+
     def __init__(self, base_url: str, timeout: float, templates: TemplateBook) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

@@ -103,6 +103,10 @@ def report(result: SendResult, source: str) -> str:
     if problems and result.response is not None:
         lines.append("problems:")
         lines.extend(f"  - {p}" for p in problems)
+    warnings = result.validation.warnings if result.validation else ()
+    if warnings:
+        lines.append("warnings (Okta accepts the answer, but check these):")
+        lines.extend(f"  - {w}" for w in warnings)
     if result.validation and result.validation.timing and result.validation.timing.grade == "slow":
         lines.append(f"timing: {result.validation.timing.consequence}")
     lines.append(("OK  " if result.accepted else "NO  ") + result.verdict)

@@ -34,7 +34,8 @@ examples:
   hookdev serve --port 0 --tunnel       any free port, reachable by Okta through ngrok
 
 Every path is a hook endpoint: paste e.g. <URL>/registrationHook into the Okta Admin Console.
-The event-hook verification GET is answered automatically. Stop with Ctrl-C.
+The event-hook verification GET is answered automatically (relayed to your service with --forward).
+Stop with Ctrl-C.
 """
 
 

@@ -12,12 +12,13 @@ from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT
 from hookdev.models import INLINE_KINDS, ResponseSnapshot
 from hookdev.okta.kinds import classify_body
-from hookdev.okta.validate import check_answer
+from hookdev.okta.validate import review
 
 DESCRIPTION = """\
 Check an inline hook answer the way Okta would read it: status, JSON shape, the commands allowed for the
 kind, token and SAML patch rules, the error object and the 256 KB limit. Each problem is printed on its
-own line with its JSON path and what Okta would do about it.
+own line with its JSON path and what Okta would do about it. Warnings (lines starting "warning:") are what
+Okta accepts but is likely a mistake; they never make the answer invalid.
 """
 
 EPILOG = """\
@@ -27,8 +28,8 @@ examples:
   hookdev validate empty.txt --kind saml --status 204                     # a "no change" answer
   hookdev validate answer.json --kind telephony --json
 
-exit codes: 0 Okta accepts the answer, 1 it does not (problems on stdout), 2 a file is missing or
-the request file is not usable.
+exit codes: 0 Okta accepts the answer (warnings or not), 1 it does not (problems on stdout), 2 a file
+is missing or the request file is not usable.
 """
 
 
@@ -59,7 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="HTTP status the answer is sent with (default: 200)",
     )
-    parser.add_argument("--json", action="store_true", help='print one JSON object {"ok", "problems": [...]}')
+    parser.add_argument(
+        "--json", action="store_true", help='print one JSON object {"ok", "kind", "problems": [...], "warnings": [...]}'
+    )
     parser.set_defaults(run=run)
 
 
@@ -72,15 +75,23 @@ def run(args: argparse.Namespace) -> int:
         request = _load_request(args.request, args.kind)
         if request is None:
             return 2
-    problems = check_answer(args.kind, ResponseSnapshot(status=args.status, body=body), request)
+    problems, warnings = review(args.kind, ResponseSnapshot(status=args.status, body=body), request)
     if args.json:
-        out = {"ok": not problems, "kind": args.kind, "problems": [p.to_json() for p in problems]}
+        out = {
+            "ok": not problems,
+            "kind": args.kind,
+            "problems": [p.to_json() for p in problems],
+            "warnings": [str(w) for w in warnings],
+        }
         print(json.dumps(out))
-    elif problems:
-        for problem in problems:
-            print(problem)
-    else:
-        print(f"valid: Okta accepts this {args.kind} answer")
+        return 1 if problems else 0
+    for problem in problems:
+        print(problem)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if not problems:
+        note = f" ({len(warnings)} warning{'s' if len(warnings) > 1 else ''} above)" if warnings else ""
+        print(f"valid: Okta accepts this {args.kind} answer{note}")
     return 1 if problems else 0
 
 

@@ -31,12 +31,18 @@ def auth_label(ex: Exchange) -> str:
 
 
 def validation_label(ex: Exchange) -> str:
-    if ex.validation.ok:
-        return "valid"
-    if ex.validation.problems:
-        n = len(ex.validation.problems)
-        return f"{n} problem{'s' if n > 1 else ''}"
-    return ex.validation.timing.grade if ex.validation.timing else "invalid"
+    v = ex.validation
+    if v.ok:
+        label = "valid"
+    elif v.problems:
+        label = _count(len(v.problems), "problem")
+    else:
+        label = v.timing.grade if v.timing else "invalid"
+    return f"{label}, {_count(len(v.warnings), 'warning')}" if v.warnings else label
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n > 1 else ''}"
 
 
 def format_ms(ms: float) -> str:
@@ -142,6 +148,7 @@ def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool 
     lines += ["", _pretty(resp.body, True)]
     lines += ["", f"── validation ── {validation_label(ex)}"]
     lines += [line(f"  {p}") for p in ex.validation.problems]
+    lines += [line(f"  warning: {w}") for w in ex.validation.warnings]
     if ex.validation.timing:
         t = ex.validation.timing
         timing = f"  timing: {t.grade}, {t.duration_ms:.1f} ms of {t.budget_ms:.0f} ms. {t.consequence}"

@@ -143,8 +143,9 @@ def _check_command(call: Call, command: Any, path: str, patch_rules: Mapping[str
         return problems + [Problem(f"{path}.value", f"{kind_type} has no value", call.fails)]
     if call.kind == "registration":
         wrong_flow = _registration_flow_problem(call, kind_type, f"{path}.type")
-        if wrong_flow:
+        if wrong_flow and not wrong_flow.tolerated:
             return problems + [wrong_flow]
+        problems += [wrong_flow] if wrong_flow else []
     rule = patch_rules.get(kind_type) or _value_rule(call.kind, kind_type)
     return problems + rule(call, command["value"], f"{path}.value", kind_type)
 
@@ -157,6 +158,9 @@ def _not_allowed(call: Call, kind_type: str) -> str:
 
 
 def _registration_flow_problem(call: Call, kind_type: str, path: str) -> Problem | None:
+    # Okta's registration hook reference (OpenAPI schema RegistrationResponse, commands): user.profile.update is
+    # "For SSR only. Invalid if used with a Progressive Profile response"; progressive.profile.update carries no
+    # such restriction, so using it in a self-service answer is only likely a mistake.
     if call.request is None:
         return None  # without the request either profile command may be right
     flavour = registration_flavour(call.request)
@@ -170,9 +174,10 @@ def _registration_flow_problem(call: Call, kind_type: str, path: str) -> Problem
     if kind_type == "com.okta.user.progressive.profile.update" and flavour != "progressive.profile":
         return Problem(
             path,
-            "com.okta.user.progressive.profile.update is for progressive profile calls; this is a "
-            "self-service registration, use com.okta.user.profile.update",
-            call.fails,
+            "com.okta.user.progressive.profile.update is meant for progressive profile calls; this is a "
+            "self-service registration, where com.okta.user.profile.update sets the new user's attributes",
+            "Okta's reference does not say what it does in a self-service answer",
+            tolerated=True,
         )
     return None
 
@@ -254,12 +259,24 @@ def _check_user_update(call: Call, value: Any, path: str, kind_type: str) -> lis
         if extra != "id"
     ]
     user_id = value.get("id")
-    if not isinstance(user_id, str) or not user_id.startswith("00u"):
+    if not isinstance(user_id, str) or not user_id:
         problems.append(
             Problem(
                 f"{path}.id",
-                f"id must be the Okta user id to link to (a string starting 00u), got {user_id!r}",
+                f"id must be the id of the Okta user to link to (a string, e.g. 00u...), got {user_id!r}",
                 call.fails,
+            )
+        )
+    elif not user_id.startswith("00u"):
+        # Tolerated: Okta's own user import example (OpenAPI example UserImportMatchExample) links to
+        # "00garwpuyxHaWOkdV0g3"; the reference only asks for "the ID of the Okta user".
+        problems.append(
+            Problem(
+                f"{path}.id",
+                f"{user_id!r} does not look like an Okta user id (those start 00u); check it names the "
+                "existing user to link to",
+                "Okta links to whatever user has this id",
+                tolerated=True,
             )
         )
     return problems
@@ -321,6 +338,8 @@ def _check_telephony_action(call: Call, value: Any, path: str, kind_type: str) -
 
 def _check_cross_rules(call: Call, commands: list[Any]) -> list[Problem]:
     """Rules about the commands together rather than one at a time."""
+    if call.kind == "registration":
+        return _profile_update_in_progressive_answer(call, commands)
     if call.kind != "user_import":
         return []
     link_at = None
@@ -346,3 +365,23 @@ def _check_cross_rules(call: Call, commands: list[Any]) -> list[Problem]:
             )
         ]
     return []
+
+
+def _profile_update_in_progressive_answer(call: Call, commands: list[Any]) -> list[Problem]:
+    """com.okta.user.profile.update beside com.okta.user.progressive.profile.update: the answer is a progressive
+    one, where Okta's reference calls the profile update invalid (RegistrationResponse, commands)."""
+    if call.request is not None and registration_flavour(call.request) == "progressive.profile":
+        return []  # each such command is already flagged against the request itself
+    types = [command.get("type") if isinstance(command, dict) else None for command in commands]
+    if "com.okta.user.progressive.profile.update" not in types:
+        return []
+    return [
+        Problem(
+            f"$.commands[{index}].type",
+            "com.okta.user.profile.update is invalid in a progressive profile answer, and this answer is one: "
+            "it carries com.okta.user.progressive.profile.update; keep one of the two profile commands",
+            call.fails,
+        )
+        for index, kind_type in enumerate(types)
+        if kind_type == "com.okta.user.profile.update"
+    ]

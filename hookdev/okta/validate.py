@@ -22,32 +22,51 @@ VERIFY_FAILS = (
 )
 
 
+def review(
+    kind: Kind, response: ResponseSnapshot, request_body: Any | None = None
+) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
+    """(problems, warnings) of `response` as an answer to a call of `kind`.
+
+    Problems are every reason Okta would not take the answer as intended; warnings are what Okta tolerates but
+    is likely a mistake (a body on an event-hook 200, a user id that does not look like one). `request_body` is
+    the parsed JSON of the call (None when unknown) so rules can depend on it: self-service vs progressive
+    registration, which tokens were requested. For `event_verification` it is instead the challenge string
+    from the X-Okta-Verification-Challenge header (None: only the shape is checked). Kind `unknown` has no
+    rules.
+    """
+    if kind == "event_verification":
+        found = _check_verification(response, request_body)
+    elif kind == "event":
+        found = _check_event(response)
+    elif kind in INLINE_KINDS:
+        found = _check_inline(Call(kind, request_body, fails_for(kind, request_body)), response)
+    else:
+        found = []
+    return (
+        tuple(p for p in found if not p.tolerated),
+        tuple(p for p in found if p.tolerated),
+    )
+
+
 def check_answer(
     kind: Kind, response: ResponseSnapshot, request_body: Any | None = None
 ) -> tuple[Problem, ...]:
     """Every reason Okta would not take `response` as intended for a call of `kind`; () when it would.
 
-    `request_body` is the parsed JSON of the call (None when unknown) so rules can depend on it: self-service
-    vs progressive registration, which tokens were requested. For `event_verification` it is instead the
-    challenge string from the X-Okta-Verification-Challenge header (None: only the shape is checked).
-    Kind `unknown` has no rules.
+    Warnings are left out: see `review`.
     """
-    if kind == "event_verification":
-        return tuple(_check_verification(response, request_body))
-    if kind == "event":
-        return tuple(_check_event(response))
-    if kind not in INLINE_KINDS:
-        return ()
-    return tuple(_check_inline(Call(kind, request_body, fails_for(kind, request_body)), response))
+    return review(kind, response, request_body)[0]
 
 
 def validate(
     kind: Kind, response: ResponseSnapshot, request_body: Any | None, duration_ms: float
 ) -> Validation:
-    """The problems of `check_answer` plus the latency grade; ok only with no problem and no timeout."""
-    problems = check_answer(kind, response, request_body)
+    """The problems and warnings of `review` plus the latency grade; ok only with no problem and no timeout."""
+    problems, warnings = review(kind, response, request_body)
     timing = grade(kind, duration_ms, response.status)
-    return Validation(ok=not problems and timing.grade != "timeout", problems=problems, timing=timing)
+    return Validation(
+        ok=not problems and timing.grade != "timeout", problems=problems, timing=timing, warnings=warnings
+    )
 
 
 def _check_verification(response: ResponseSnapshot, challenge: Any) -> list[Problem]:
@@ -87,11 +106,16 @@ def _check_event(response: ResponseSnapshot) -> list[Problem]:
     status = response.status
     if status in (200, 204):
         if response.body.strip():
+            # Okta's event hook concept page (developer.okta.com/docs/concepts/event-hooks/, "Your service's
+            # responses to event delivery requests"): the answer "should be empty", with 200 or 204.
             return [
                 Problem(
                     "$",
-                    "an event hook answer should have an empty body; do the work after answering",
-                    "Okta ignores it",
+                    f"an event hook answer should have an empty body, this one has {len(response.body)} bytes; "
+                    "answer 200 or 204 with nothing (in Express, res.status(200).end(): res.sendStatus(200) "
+                    "sends the text OK)",
+                    "Okta ignores the body and counts the delivery as done",
+                    tolerated=True,
                 )
             ]
         return []
@@ -280,11 +304,18 @@ def _check_error(call: Call, error: Any) -> list[Problem]:
     ]
     summary = error.get("errorSummary")
     if not isinstance(summary, str) or not summary:
+        # Tolerated: Okta's registration reference says an error object fails the registration "even if the
+        # top-level errorSummary and the errorCauses objects are omitted" (RegistrationResponse.error).
+        got = "" if "errorSummary" not in error else " (got an empty string)" if summary == "" else (
+            f" (got {type_name(summary)})"
+        )
         problems.append(
             Problem(
                 "$.error.errorSummary",
-                "error has no errorSummary string; users see only Okta's generic message",
-                effect,
+                f"error has no errorSummary string{got}, so users and the System Log get only Okta's generic "
+                "message",
+                f"the error still applies: {effect}",
+                tolerated=True,
             )
         )
     causes = error.get("errorCauses")

@@ -47,6 +47,10 @@ class Verifier(Protocol):
 
 
 class Responder(Protocol):
+    """Answers hook calls. The event hook verification GET is answered by the receiver itself (an echo of the
+    challenge) unless the responder has a true `relays_verification`: forward mode, where the user's own service
+    answers it."""
+
     async def respond(self, call: HookCall) -> Answer: ...
 
 
@@ -217,7 +221,7 @@ async def _answer(
         return _unauthorized(verdict)
     if bad_body is not None:
         raise bad_body
-    if kind == "event_verification":
+    if kind == "event_verification" and not getattr(receiver.responder, "relays_verification", False):
         challenge = snapshot.header(CHALLENGE_HEADER) or ""
         return Answer.json(200, {"verification": challenge}, source="verification")
     call = HookCall(kind=kind, request=snapshot, body=body, deadline=started + OKTA_BUDGET_S)

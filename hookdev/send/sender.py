@@ -10,12 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
 from hookdev.auth.oauth_client import Token, TokenCache, fetch_token
-from hookdev.config import Settings
+from hookdev.config import AuthSettings, Settings
 from hookdev.errors import ConfigError, SendError
 from hookdev.io.redact import mask_headers
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot, Timing, Validation, header_value
@@ -23,6 +22,7 @@ from hookdev.okta.commands import ERROR_EFFECT, fails_for
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify_body
 from hookdev.okta.timing import BUDGET_MS, timeout_consequence
 from hookdev.okta.validate import validate
+from hookdev.runtime import read_runtime
 
 __all__ = ["Payload", "SendResult", "TokenCache", "send", "OKTA_TIMEOUT_S", "REPLAY_HEADER", "DROPPED_HEADERS"]
 
@@ -30,6 +30,10 @@ OKTA_TIMEOUT_S = 3.0
 REPLAY_HEADER = "X-Hookdev-Replay-Of"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_S = 300
+# Okta's docs name only Accept, Content-Type and the auth header (concepts/event-hooks and concepts/inline-hooks,
+# "HTTP headers"). These User-Agent values and X-Okta-Request-Id come from captured Okta calls instead (an inline
+# hook in 2019; event hook deliveries in 2019 and in a screenshot of Okta's Hookdeck guide), so they are
+# informational: a hook should never depend on them.
 INLINE_AGENT = "Okta-Integrations"
 EVENT_AGENT = "Okta Hook Service v1.0.0 - hookdev"
 HOP_BY_HOP = frozenset(
@@ -136,7 +140,8 @@ def should_retry(kind: Kind, status: int | None) -> bool:
 
 
 def request_id(body: Any) -> str | None:
-    """Okta's X-Okta-Request-Id: data.context.request.id of inline hooks, the event's requestId for events."""
+    """X-Okta-Request-Id as captured Okta calls carry it (not in Okta's docs): data.context.request.id of inline
+    hooks, the first event's debugContext.debugData.requestId for event deliveries."""
     if not isinstance(body, dict):
         return None
     data = body.get("data")
@@ -172,13 +177,46 @@ def okta_headers(payload: Payload, secret_header: str | None) -> dict[str, tuple
     return out
 
 
-def token_client(settings: Settings, to: str) -> tuple[str, str, str, str]:
-    """(token_url, client_id, client_secret, private_key path) hookdev authenticates with in oauth mode."""
+@dataclass(frozen=True, slots=True)
+class TokenClient:
+    """Where and as whom `send` gets an OAuth 2.0 token, as Okta does for an inline hook's OAuth settings."""
+
+    token_url: str
+    origin: str
+    """Why this token URL, for the report: the setting it came from."""
+    client_id: str
+    client_secret: str
+    private_key: str
+
+
+def token_endpoint(issuer: str) -> str:
+    """Okta's layout: {issuer}/v1/token for a custom authorization server, {org}/oauth2/v1/token for the org's."""
+    issuer = issuer.rstrip("/")
+    return f"{issuer}/v1/token" if "/oauth2" in issuer else f"{issuer}/oauth2/v1/token"
+
+
+def token_client(settings: Settings, serve_url: str | None = None) -> TokenClient:
+    """The token URL and client hookdev authenticates with in oauth mode.
+
+    The token URL is [auth] token_url, else the token endpoint of [auth] issuer, else (no issuer: the hooks are
+    verified against hookdev's own authorization server) that of the serve running on the store (`serve_url`).
+    Never one guessed from the target URL: only hookdev itself serves tokens there.
+    """
     auth, server = settings.auth, settings.authserver
-    token_url = auth.token_url
-    if not token_url:
-        parts = urlsplit(to)
-        token_url = f"{parts.scheme}://{parts.netloc}{server.path.rstrip('/')}/v1/token"
+    if auth.token_url:
+        token_url, origin = auth.token_url, "[auth] token_url"
+    elif auth.issuer:
+        token_url, origin = token_endpoint(auth.issuer), f"the token endpoint of [auth] issuer {auth.issuer}"
+    elif serve_url and server.mount:
+        token_url = f"{serve_url.rstrip('/')}{server.path.rstrip('/')}/v1/token"
+        origin = "the local authorization server of the hookdev serve running on this store"
+    else:
+        raise ConfigError(
+            "auth.token_url",
+            "oauth mode needs a token URL to get a token from, as Okta does: set [auth] token_url (the token URL "
+            "of the inline hook's OAuth 2.0 settings in Okta) or [auth] issuer, or start `hookdev serve` on this "
+            "store so its local authorization server issues the token",
+        )
     client_id = auth.send_client_id or auth.client_id or (server.clients[0].client_id if server.clients else "")
     if not client_id:
         raise ConfigError(
@@ -191,7 +229,7 @@ def token_client(settings: Settings, to: str) -> tuple[str, str, str, str]:
             "auth.client_secret",
             f"no client_secret or private_key for client {client_id!r}; set [auth] client_secret or private_key",
         )
-    return token_url, client_id, secret, auth.private_key
+    return TokenClient(token_url, origin, client_id, secret, auth.private_key)
 
 
 def client_assertion(client_id: str, token_url: str, private_key_pem: bytes) -> str:
@@ -207,8 +245,11 @@ def client_assertion(client_id: str, token_url: str, private_key_pem: bytes) -> 
         raise ConfigError("auth.private_key", f"is not a usable RSA private key in PEM ({exc})") from None
 
 
-async def _oauth(settings: Settings, to: str, http: aiohttp.ClientSession, tokens: TokenCache) -> _Auth:
-    token_url, client_id, secret, key_path = token_client(settings, to)
+async def _oauth(settings: Settings, http: aiohttp.ClientSession, tokens: TokenCache) -> _Auth:
+    serving = await asyncio.to_thread(read_runtime, settings.path(settings.server.store))
+    serve_url = serving.get("url") if serving is not None else None
+    client = token_client(settings, serve_url if isinstance(serve_url, str) else None)
+    token_url, client_id, key_path = client.token_url, client.client_id, client.private_key
     method = "private_key_jwt" if key_path else "client_secret_post"
     scope = settings.auth.scope
 
@@ -225,25 +266,44 @@ async def _oauth(settings: Settings, to: str, http: aiohttp.ClientSession, token
             form["client_assertion_type"] = ASSERTION_TYPE
             form["client_assertion"] = client_assertion(client_id, token_url, pem)
         else:
-            form["client_secret"] = secret
+            form["client_secret"] = client.client_secret
         return await fetch_token(http, token_url, form, client_id)
 
     token = await tokens.get((token_url, client_id, scope), fetch)
-    verb = f"minted a fresh token from {token_url}" if token.fresh else f"reused the cached token from {token_url}"
-    note = f"{verb} as {client_id} ({method}), {token.lifetime_note()}"
+    verb = "minted a fresh token from" if token.fresh else "reused the cached token from"
+    note = f"{verb} {token_url} ({client.origin}) as {client_id} ({method}), {token.lifetime_note()}"
     return _Auth((("Authorization", f"Bearer {token.value}"),), f"oauth {method}", note)
 
 
-async def credentials(settings: Settings, to: str, http: aiohttp.ClientSession, tokens: TokenCache) -> _Auth:
-    """The auth header of the configured mode, as Okta would send it."""
+def event_hook_credential(auth: AuthSettings) -> _Auth:
+    """What Okta sends to an event hook in a setup whose inline hooks use OAuth 2.0: event hooks take only a
+    header (OpenAPI schema EventHookChannelConfigAuthSchemeType: "Currently only supports HEADER")."""
+    why = "Okta secures event hooks with a header, never an OAuth 2.0 token"
+    if auth.secret:
+        return _Auth(((auth.header, auth.secret),), f"header {auth.header}",
+                     f"{why}: sent the [auth] header {auth.header}")
+    if auth.username and auth.password:
+        raw = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
+        return _Auth((("Authorization", f"Basic {raw}"),), "basic",
+                     f"{why}: sent [auth] username and password as Basic (set [auth] header and secret to send "
+                     "another header)")
+    return _Auth((), "none", f"{why}, and [auth] sets no header secret or Basic credential, so none was sent")
+
+
+async def credentials(
+    settings: Settings, kind: Kind, http: aiohttp.ClientSession, tokens: TokenCache
+) -> _Auth:
+    """The auth header of the configured mode, as Okta would send it for a call of `kind`."""
     auth = settings.auth
     if auth.mode == "basic":
         raw = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
         return _Auth((("Authorization", f"Basic {raw}"),), "basic")
     if auth.mode == "header":
         return _Auth(((auth.header, auth.secret),), f"header {auth.header}")
+    if auth.mode == "oauth" and kind in ("event", "event_verification"):
+        return event_hook_credential(auth)
     if auth.mode == "oauth":
-        return await _oauth(settings, to, http, tokens)
+        return await _oauth(settings, http, tokens)
     return _Auth((), "none")
 
 
@@ -303,7 +363,7 @@ async def _send(
     headers = okta_headers(payload, secret_header)
     method = payload.method.upper()
     try:
-        auth = await credentials(settings, to, http, tokens)
+        auth = await credentials(settings, kind, http, tokens)
     except SendError as exc:
         verdict = f"Okta could not get a token, so the hook call was never made: {exc}."
         return SendResult(url=to, kind=kind, method=method, replay_of=replay_of, status=None, response=None,
@@ -361,12 +421,14 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     if answer is None:
         return f"Okta would get no answer ({error}){tries}: {validation.problems[0].consequence}."
-    if accepted and kind in ERROR_EFFECT and _carries_error(answer):
-        return f"Okta would take this {answer.status} answer's error object: {ERROR_EFFECT[kind]}."
-    if accepted and answer.status == 204 and kind in NO_CHANGE:
-        return f"Okta would accept this 204 answer: {NO_CHANGE[kind]}."
     if accepted:
-        return f"Okta would accept this {answer.status} answer: {ACCEPTED.get(kind, 'the call succeeded')}."
+        n = len(validation.warnings)
+        warned = f" ({n} warning{'s' if n > 1 else ''})" if n else ""
+        if kind in ERROR_EFFECT and _carries_error(answer):
+            return f"Okta would take this {answer.status} answer's error object: {ERROR_EFFECT[kind]}{warned}."
+        if answer.status == 204 and kind in NO_CHANGE:
+            return f"Okta would accept this 204 answer: {NO_CHANGE[kind]}{warned}."
+        return f"Okta would accept this {answer.status} answer: {ACCEPTED.get(kind, 'the call succeeded')}{warned}."
     if kind == "unknown":
         return (
             f"HTTP {answer.status}: this is not an Okta hook call (no known eventType), so only the status is judged."

@@ -184,6 +184,9 @@ def validation_view(ex: Exchange) -> RenderableType:
         if problem.consequence:
             line.append(f"\n   → {safe_text(problem.consequence)}", style=WARN)
         parts.append(line)
+    for warning in v.warnings:
+        tail = f" ({warning.consequence})" if warning.consequence else ""
+        parts.append(Text.assemble(("warning ", WARN), (warning.path, "bold cyan"), f"  {warning.message}{tail}"))
     parts += [Text(""), _heading("Timing"), _timing_bar(ex)]
     return Group(*parts)
 
