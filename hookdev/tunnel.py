@@ -9,7 +9,10 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +21,12 @@ from typing import Protocol, TypedDict
 from pyngrok import aio as ngrok_aio
 from pyngrok import conf, installer
 from pyngrok import process as ngrok_process
-from pyngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokHTTPError
+from pyngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokHTTPError, PyngrokNgrokURLError
 from pyngrok.log import NgrokLog
 
 from hookdev.config import TunnelSettings
 from hookdev.errors import TunnelError
+from hookdev.runtime import alive
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,20 @@ _DOMAIN_HINT = (
     "or clear [tunnel] domain to get a random URL"
 )
 _UPDATE_HINT = "update the agent with `ngrok update`, or reinstall it from https://ngrok.com/download"
+MIN_AGENT_VERSION = (3, 30)
+"""pyngrok 9 talks to the agent's /api/endpoints, which ngrok added in 3.30.0 (older agents answer 404 there)."""
+VERSION_TIMEOUT_S = 5.0
+PID_NAME = "ngrok.pid"
+_NETWORK_HINT = (
+    "check this machine's internet connection, and any proxy or firewall between it and "
+    "connect.ngrok-agent.com:443; the local receiver keeps running"
+)
+# What the agent says when it cannot reach ngrok's servers (it keeps retrying: "failed to reconnect session").
+_NETWORK_FAILURE = re.compile(
+    r"failed to reconnect session|dial tcp|lookup \S+|no such host|i/o timeout|connection refused|"
+    r"network is unreachable|tls handshake timeout|server misbehaving",
+    re.IGNORECASE,
+)
 
 # ERR_NGROK_<code> -> (what went wrong, what to do). Codes not listed get a link to ngrok's page.
 _ADVICE: dict[str, tuple[str, str]] = {
@@ -52,8 +70,15 @@ _ADVICE: dict[str, tuple[str, str]] = {
     "120": ("this ngrok agent is too old for the ngrok service", _UPDATE_HINT),
     "121": ("this ngrok agent is too old for the ngrok service", _UPDATE_HINT),
     "313": ("ngrok refused the configured domain: custom subdomains need a paid plan", _DOMAIN_HINT),
-    "314": ("ngrok refused the configured domain: this subdomain is not allowed", _DOMAIN_HINT),
-    "315": ("ngrok refused the configured domain: custom domains need a paid plan", _DOMAIN_HINT),
+    "314": (
+        "ngrok refused the configured domain: a custom hostname (a domain of your own) needs a paid ngrok plan",
+        _DOMAIN_HINT,
+    ),
+    "315": (
+        "ngrok refused the configured domain: wildcard domains need ngrok's Pay-as-you-go plan",
+        "use a single domain reserved at https://dashboard.ngrok.com/domains, or clear [tunnel] domain to get "
+        "a random URL",
+    ),
     "319": ("the configured domain is not reserved on this ngrok account", _DOMAIN_HINT),
     "334": (
         "the configured domain is already online through another ngrok agent",
@@ -111,26 +136,101 @@ def hook_urls(public_url: str, paths: Iterable[str]) -> list[str]:
 
 
 def find_agent(settings: TunnelSettings) -> str:
-    """The ngrok binary to run: [tunnel] ngrok_path, PYNGROK_NGROK_PATH, PATH, then pyngrok's default place."""
+    """The ngrok binary to run: [tunnel] ngrok_path, PYNGROK_NGROK_PATH, PATH, then pyngrok's default place.
+
+    pyngrok's own `ngrok` command (a Python script in the virtualenv, which downloads the agent when run) is never
+    taken for the agent.
+    """
     for source, value in (("[tunnel] ngrok_path", settings.ngrok_path),
                           ("PYNGROK_NGROK_PATH", os.environ.get("PYNGROK_NGROK_PATH", ""))):
         if value.strip():
             return _checked_agent(value.strip(), source)
-    found = shutil.which("ngrok")
-    if found:
-        return found
+    scripts: list[str] = []
+    for found in _on_path("ngrok"):
+        if not is_pyngrok_script(found):
+            return found
+        scripts.append(found)
     default = Path(installer.get_default_ngrok_dir()) / installer.get_ngrok_bin()
-    if default.is_file() and os.access(default, os.X_OK):
+    if default.is_file() and os.access(default, os.X_OK) and not is_pyngrok_script(str(default)):
         return str(default)
+    if scripts:
+        raise TunnelError(
+            f"the ngrok agent is not installed: {scripts[0]} is pyngrok's `ngrok` command, a Python script that "
+            "would download the agent, and hookdev never downloads one",
+            fix=INSTALL_HINT,
+        )
     raise TunnelError(f"no ngrok agent found on PATH or at {default}", fix=INSTALL_HINT)
+
+
+def _on_path(name: str) -> list[str]:
+    """Every executable `name` on PATH, in PATH order."""
+    found: list[str] = []
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and candidate not in found:
+            found.append(candidate)
+    return found
+
+
+def is_pyngrok_script(path: str) -> bool:
+    """Whether `path` is the `ngrok` entry point pip installs with pyngrok (a script or a small launcher), which
+    runs pyngrok's command line and downloads the real agent, rather than the agent (a binary of megabytes)."""
+    try:
+        if os.path.getsize(path) > 1024 * 1024:
+            return False
+        with open(path, "rb") as fh:
+            return b"pyngrok.ngrok" in fh.read()
+    except OSError:
+        return False
 
 
 def _checked_agent(value: str, source: str) -> str:
     # A bare name ("ngrok3") is looked up on PATH; anything with a slash is a path.
     path = shutil.which(value) if os.sep not in value else str(Path(value).expanduser())
     if path and Path(path).is_file() and os.access(path, os.X_OK):
+        if is_pyngrok_script(path):
+            raise TunnelError(
+                f"{source} is {value!r}, which is pyngrok's `ngrok` command (a Python script that would download "
+                "the agent), not the ngrok agent",
+                fix=INSTALL_HINT,
+            )
         return path
     raise TunnelError(f"{source} is {value!r}, which is not an executable file", fix=INSTALL_HINT)
+
+
+async def check_agent_version(binary: str, timeout: float = VERSION_TIMEOUT_S) -> tuple[int, ...]:
+    """The agent's version from `<binary> --version`; TunnelError at once when it is too old or not an agent."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            binary, "--version", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+    except OSError as exc:
+        raise TunnelError(f"could not run the ngrok agent at {binary}: {exc.strerror or exc}",
+                          fix=INSTALL_HINT) from None
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise TunnelError(f"{binary} --version did not answer within {timeout:g} s",
+                          fix="check that it is the ngrok agent: run it with `version`") from None
+    text = output.decode("utf-8", errors="replace").strip()
+    match = re.search(r"\bversion\s+v?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if match is None:
+        shown = _first_line(text) if text else "nothing"
+        raise TunnelError(f"{binary} does not look like the ngrok agent: `--version` printed {shown!r}",
+                          fix=INSTALL_HINT)
+    version = tuple(int(part) for part in match.groups() if part is not None)
+    if version < MIN_AGENT_VERSION:
+        shown = ".".join(str(part) for part in version)
+        raise TunnelError(
+            f"found ngrok {shown} ({binary}); hookdev needs 3.30 or newer, whose agent API (/api/endpoints) "
+            "pyngrok uses",
+            fix="run `ngrok update` (or update it with the package manager that installed it), or get it from "
+            "https://ngrok.com/download",
+        )
+    return version
 
 
 def write_agent_config(path: Path, authtoken: str) -> None:
@@ -139,7 +239,7 @@ def write_agent_config(path: Path, authtoken: str) -> None:
     # JSON strings are valid YAML double-quoted scalars, so any token is written safely without a YAML library.
     text = (
         "# Written by hookdev for its ngrok agent; it holds the authtoken, so keep it private.\n"
-        'version: "3"\n'
+        "version: 3\n"  # ngrok's agent config v3: version and agent are required
         "agent:\n"
         f"  authtoken: {json.dumps(authtoken)}\n"
         "  inspect_db_size: -1\n"  # ngrok's own request inspection off: hookdev records every call itself
@@ -157,9 +257,14 @@ def write_agent_config(path: Path, authtoken: str) -> None:
 
 
 def explain(exc: BaseException, secret: str = "") -> TunnelError:
-    """Turn a pyngrok/agent failure into one line with the fix; the authtoken never appears in it."""
+    """Turn a pyngrok/agent failure into one line with the fix; the authtoken never appears in it.
+
+    The agent's own reason is quoted: its first level-less `ERROR:` line (how it reports a config file it
+    cannot read), else its first error log line, else pyngrok's message.
+    """
+    logs: list[NgrokLog] = list(getattr(exc, "ngrok_logs", None) or [])
     texts = [str(exc), str(getattr(exc, "ngrok_error", "") or ""), str(getattr(exc, "body", "") or "")]
-    texts += [log.line for log in getattr(exc, "ngrok_logs", None) or [] if log.lvl in ("ERROR", "CRITICAL")]
+    texts += [log.line for log in logs if log.lvl in ("ERROR", "CRITICAL") or _plain_error(log)]
     text = _mask("\n".join(t for t in texts if t), secret)
     match = _CODE.search(text)
     if match and match.group(1) in _ADVICE:
@@ -169,10 +274,44 @@ def explain(exc: BaseException, secret: str = "") -> TunnelError:
         code = match.group(1)
         return TunnelError(f"ngrok failed with ERR_NGROK_{code}: {_first_line(text)}", code=code,
                            fix=f"see https://ngrok.com/docs/errors/err_ngrok_{code}")
-    if isinstance(exc, PyngrokNgrokError) and not isinstance(exc, PyngrokNgrokHTTPError):
-        return TunnelError(f"the ngrok agent did not start: {_first_line(text)}",
-                           fix="check that the binary is the ngrok agent v3 (`ngrok version`) and try again")
-    return TunnelError(f"ngrok failed: {_first_line(text)}", fix="try again; the local receiver keeps running")
+    reason = _mask(agent_reason(logs) or _first_line(text), secret)
+    # The agent itself failed, rather than pyngrok's calls to the agent's local API.
+    from_agent = isinstance(exc, PyngrokNgrokError) and not isinstance(
+        exc, PyngrokNgrokHTTPError | PyngrokNgrokURLError
+    )
+    agent_said = [log.line for log in logs if log.lvl in ("ERROR", "CRITICAL")]
+    agent_said += [str(getattr(exc, "ngrok_error", "") or "")] if from_agent else []
+    if any(_NETWORK_FAILURE.search(line) for line in agent_said):  # what the agent logged, not pyngrok's own calls
+        return TunnelError(f"cannot reach ngrok's servers (network or proxy): {reason}", fix=_NETWORK_HINT)
+    if from_agent:
+        if "configuration file" in reason:
+            fix = ("that is the agent's own message about the config file hookdev wrote for it; "
+                   "see https://ngrok.com/docs/agent/config/v3/")
+        else:
+            fix = "run the agent by hand (`ngrok start --none --log stdout`) to see more"
+        return TunnelError(f"the ngrok agent did not start: {reason}", fix=fix)
+    return TunnelError(f"ngrok failed: {reason}", fix="try again; the local receiver keeps running")
+
+
+def agent_reason(logs: Iterable[NgrokLog]) -> str:
+    """The agent's first meaningful error: a level-less `ERROR:` line, else an error log line's err; or ""."""
+    logs = list(logs)
+    for log in logs:
+        plain = _plain_error(log)
+        if plain:
+            return plain
+    for log in logs:
+        if log.lvl in ("ERROR", "CRITICAL"):
+            detail = log.err if log.err and log.err != "nil" else log.msg or log.line
+            return _first_line(str(detail))
+    return ""
+
+
+def _plain_error(log: NgrokLog) -> str:
+    """The text of a level-less `ERROR:  ...` line (how the agent reports what stops it before logging starts)."""
+    if log.lvl != "NOTSET" or not log.line.startswith("ERROR:"):
+        return ""
+    return log.line.removeprefix("ERROR:").strip()
 
 
 def describe_log(log: NgrokLog, secret: str = "") -> str:
@@ -195,10 +334,83 @@ def _first_line(text: str) -> str:
     return line[:300]
 
 
-class EndpointOptions(TypedDict, total=False):
-    """The endpoint options hookdev hands to ngrok's connect()."""
+def write_pid(path: Path, pid: int) -> None:
+    """Note the agent's pid, and this process's as its owner, beside the agent's config."""
+    path.write_text(json.dumps({"pid": pid, "owner": os.getpid()}) + "\n", encoding="utf-8")
 
-    inspect: bool
+
+def _read_pid(path: Path) -> tuple[int, int] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return int(data["pid"]), int(data["owner"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def remove_pid(path: Path, pid: int) -> None:
+    """Remove the pid file if it still names `pid` (a newer agent's file is left alone)."""
+    noted = _read_pid(path)
+    if noted is not None and noted[0] == pid:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def stop_leftover_agent(pid_path: Path, config_path: Path, wait: float = 3.0) -> int | None:
+    """Stop the agent an earlier hookdev started with this config and left running (hookdev was killed before it
+    could stop it): it would hold the reserved domain and an agent session. Returns its pid, or None.
+
+    Only a process whose command line names this config file, and whose hookdev is gone, is touched: a pid reused
+    by anything else, or the agent of a hookdev still running, is left alone.
+    """
+    noted = _read_pid(pid_path)
+    if noted is None:
+        return None
+    pid, owner = noted
+    if owner != os.getpid() and alive(owner):
+        return None
+    command = _command_line(pid)
+    if command is None or str(config_path) not in command:
+        with contextlib.suppress(OSError):
+            pid_path.unlink()
+        return None
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _command_line(pid) is not None:
+            time.sleep(0.05)
+        if _command_line(pid) is not None:
+            os.kill(pid, signal.SIGKILL)
+    logger.info("stopped the ngrok agent (pid %s) a previous hookdev left running", pid)
+    with contextlib.suppress(OSError):
+        pid_path.unlink()
+    return pid
+
+
+def _command_line(pid: int) -> str | None:
+    """The command line of a running process, or None when there is none (or it is a zombie)."""
+    proc = Path(f"/proc/{pid}")
+    if proc.is_dir():
+        try:
+            if (proc / "stat").read_text().split(") ", 1)[1].startswith("Z"):
+                return None
+            return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            return None
+    if sys.platform == "win32":
+        return None
+    try:
+        result = subprocess.run(["ps", "-o", "stat=,command=", "-p", str(pid)], capture_output=True, text=True,
+                                timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    status, _, command = result.stdout.strip().partition(" ")
+    return command if result.returncode == 0 and command and not status.startswith("Z") else None
+
+
+class EndpointOptions(TypedDict, total=False):
+    """The endpoint options hookdev hands to ngrok's connect(), beyond its name and upstream: only fields ngrok
+    documents for an endpoint. (Inspection is off agent-wide, by inspect_db_size: -1 in the config.)"""
+
     url: str
 
 
@@ -231,6 +443,11 @@ class NgrokTunnel:
         return self._config_path
 
     @property
+    def pid_path(self) -> Path:
+        """Where the running agent's pid is kept, so a start after a crash can stop an agent left behind."""
+        return self._config_path.with_name(PID_NAME)
+
+    @property
     def agent_pid(self) -> int | None:
         return self._agent.proc.pid if self._agent is not None else None
 
@@ -247,7 +464,12 @@ class NgrokTunnel:
         if not token:
             raise TunnelError("no ngrok authtoken is configured", fix=AUTHTOKEN_HINT)
         binary = find_agent(self._settings)
+        await check_agent_version(binary)
+        if self._settings.region:
+            self._emit("warning", f"[tunnel] region = {self._settings.region!r} is deprecated in ngrok v3: the agent "
+                                  "picks the region with the lowest latency itself; remove it from hookdev.toml")
         await asyncio.to_thread(write_agent_config, self._config_path, token)
+        await asyncio.to_thread(stop_leftover_agent, self.pid_path, self._config_path)
         self._pyngrok = self._pyngrok_config(binary)
         self._port, self._stopping = local_port, False
         url = await self._launch_guarded()
@@ -288,7 +510,7 @@ class NgrokTunnel:
         return config
 
     def _endpoint_options(self) -> EndpointOptions:
-        options: EndpointOptions = {"inspect": False}
+        options: EndpointOptions = {}
         domain = self._settings.domain.strip().rstrip("/")
         if domain:
             options["url"] = domain if "://" in domain else f"https://{domain}"
@@ -323,6 +545,7 @@ class NgrokTunnel:
         assert self._pyngrok is not None
         try:
             self._agent = await asyncio.to_thread(ngrok_process.get_process, self._pyngrok)
+            await asyncio.to_thread(write_pid, self.pid_path, self._agent.proc.pid)
             tunnel = await ngrok_aio.connect(f"http://127.0.0.1:{self._port}", name=f"hookdev-{self._port}",
                                              pyngrok_config=self._pyngrok, **self._endpoint_options())
         except PyngrokError as exc:
@@ -348,6 +571,8 @@ class NgrokTunnel:
                 pass
         if self._pyngrok is not None:
             await ngrok_aio.kill(self._pyngrok)  # kills what is left and clears pyngrok's process cache
+        if proc is not None:
+            await asyncio.to_thread(remove_pid, self.pid_path, proc.pid)
 
     def _alive(self) -> bool:
         return self._agent is not None and self._agent.proc.poll() is None
@@ -387,7 +612,11 @@ class NgrokTunnel:
         self._live = False
         logs = list(agent.logs) if agent is not None else []
         errors = [log for log in logs if log.lvl in ("ERROR", "CRITICAL")]
-        reason = f"; last error: {describe_log(errors[-1], self._settings.authtoken)}" if errors else ""
+        plain = agent_reason(log for log in logs if log.lvl == "NOTSET")
+        if errors:
+            reason = f"; last error: {describe_log(errors[-1], self._settings.authtoken)}"
+        else:
+            reason = f"; it said: {_mask(plain, self._settings.authtoken)}" if plain else ""
         then = "trying to restart it" if restarting else "not restarting it again"
         self._emit("died", f"the ngrok agent exited (code {code}){reason}; {then}, the local receiver keeps running")
         self.public_url = None

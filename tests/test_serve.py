@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 
 from hookdev.receiver.store import Store
+from tests import fake_ngrok
 from tests.conftest import ROOT, SAMPLES
 
 
@@ -155,3 +156,32 @@ def test_text_mode_prints_a_banner_then_one_line_per_call(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def running(pid: int) -> bool:
+    """Whether the process runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sighup_stops_serve_and_its_ngrok_agent_like_sigterm(tmp_path):
+    # A closed terminal sends SIGHUP: serve stops as cleanly as on SIGTERM, and takes the agent with it.
+    agent = fake_ngrok.install(tmp_path / "bin")
+    (tmp_path / "hookdev.toml").write_text(
+        '[auth]\nmode = "header"\nheader = "x-api-key"\nsecret = "k-7f3a9c2e5b8d1f40"\n'
+        f'[tunnel]\nauthtoken = "2abcTOKENsecret_0123456789"\nngrok_path = "{agent}"\n'
+    )
+    proc, _ = start_serve(tmp_path, "--auth", "header", "--tunnel")
+    try:
+        tunnel = proc.next_line()
+        assert tunnel["event"] == "tunnel" and tunnel["public_url"].startswith("http://127.0.0.1:")
+        agent_pid = json.loads((tmp_path / ".hookdev" / "ngrok.pid").read_text())["pid"]
+        assert running(agent_pid)
+    finally:
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=10) == 0
+    assert not running(agent_pid)
+    assert not (tmp_path / ".hookdev" / "ngrok.pid").exists()
+    assert not (tmp_path / ".hookdev" / "hookdev.db.serve.json").exists()

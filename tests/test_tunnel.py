@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shlex
 import signal
 import stat
+import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +24,8 @@ from pyngrok import process as ngrok_process
 from hookdev.config import TunnelSettings
 from hookdev.errors import TunnelError
 from hookdev.tunnel import NgrokTunnel, NoTunnel, TunnelEvent, explain, hook_urls
+from tests import fake_ngrok
 
-FAKE_AGENT = Path(__file__).resolve().parent / "fake_ngrok" / "ngrok"
 TOKEN = "2abcTOKENsecret_0123456789"
 
 
@@ -86,11 +88,7 @@ def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Agent:
-    # A wrapper that execs this interpreter on the stand-in: independent of PATH, same pid as the agent.
-    wrapper = tmp_path / "bin" / "ngrok"
-    wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(FAKE_AGENT))} "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = fake_ngrok.install(tmp_path / "bin")
     record = tmp_path / "agent.jsonl"
     monkeypatch.setenv("FAKE_NGROK_RECORD", str(record))
     return Agent(wrapper, record, tmp_path)
@@ -174,24 +172,29 @@ async def test_authtoken_is_in_the_private_config_file_never_on_the_command_line
         assert stat.S_IMODE(tunnel.config_path.stat().st_mode) == 0o600
         assert TOKEN in tunnel.config_path.read_text()
         [started] = agent.entries("start")
-        assert started["config"]["authtoken"] == TOKEN and started["config"]["version"] == "3"
-        assert started["config"]["inspect_db_size"] == "-1"
+        # Parsed as YAML by the strict double, which accepts only documented v3 fields.
+        assert started["config"] == {"version": 3, "agent": {"authtoken": TOKEN, "inspect_db_size": -1,
+                                                             "update_check": False}}
         assert not (agent.tmp / "home" / ".config").exists()
     finally:
         await tunnel.stop()
 
 
-async def test_domain_region_and_inspection_reach_the_agent(agent: Agent, hook_app) -> None:
+async def test_domain_and_region_reach_the_agent_and_the_region_is_called_deprecated(agent: Agent, hook_app) -> None:
     port = hook_app[0].port
     tunnel = make_tunnel(agent, domain="hooks.example.ngrok.app", region="eu")
+    events = Events()
+    tunnel.on_event(events)
     await tunnel.start(port)
     try:
         [started] = agent.entries("start")
         assert started["argv"][-2:] == ["--region", "eu"]
         [endpoint] = agent.entries("endpoint")
-        assert endpoint["body"]["url"] == "https://hooks.example.ngrok.app"
-        assert endpoint["body"]["inspect"] is False
-        assert endpoint["body"]["upstream"] == {"url": f"http://127.0.0.1:{port}"}
+        # Only documented endpoint fields: inspection is off agent-wide (inspect_db_size: -1), not per endpoint.
+        assert endpoint["body"] == {"name": f"hookdev-{port}", "url": "https://hooks.example.ngrok.app",
+                                    "upstream": {"url": f"http://127.0.0.1:{port}"}}
+        warning = await events.next("warning")
+        assert "region = 'eu' is deprecated in ngrok v3" in warning.message
     finally:
         await tunnel.stop()
 
@@ -343,3 +346,251 @@ async def test_no_tunnel_has_no_public_url() -> None:
     tunnel = NoTunnel()
     assert await tunnel.start(8080) == "" and tunnel.public_url is None
     await tunnel.stop()
+
+
+# --- What a real agent does, through the strict double -----------------------------------------------------------
+def api_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def api_post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+async def test_the_double_answers_url_and_refuses_undocumented_endpoint_fields(agent: Agent, hook_app) -> None:
+    tunnel = make_tunnel(agent)
+    await tunnel.start(hook_app[0].port)
+    try:
+        assert tunnel._agent is not None and tunnel._agent.api_url
+        api = tunnel._agent.api_url + "/api/endpoints"
+        status, listed = await asyncio.to_thread(api_json, api)
+        [endpoint] = listed["endpoints"]
+        assert status == 200 and endpoint["url"] == tunnel.public_url and "public_url" not in endpoint
+        status, refused = await asyncio.to_thread(
+            api_post, api, {"name": "x", "upstream": {"url": "http://localhost:1"}, "inspect": False})
+        assert status == 400 and "unknown field 'inspect'" in refused["details"]["err"]
+    finally:
+        await tunnel.stop()
+
+
+async def test_a_config_field_the_agent_does_not_know_is_quoted_from_its_error_lines(
+    agent: Agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hookdev import tunnel as tunnel_module
+
+    written = tunnel_module.write_agent_config
+
+    def with_an_undocumented_field(path: Path, authtoken: str) -> None:
+        written(path, authtoken)
+        path.write_text(path.read_text() + "  inspect: false\n")
+
+    monkeypatch.setattr(tunnel_module, "write_agent_config", with_an_undocumented_field)
+    tunnel = make_tunnel(agent)
+    with pytest.raises(TunnelError) as caught:
+        await tunnel.start(8080)
+    message = str(caught.value)
+    assert message.startswith(f"the ngrok agent did not start: Error reading configuration file '{tunnel.config_path}'")
+    assert "field inspect not found" in message and "unable to start" not in message
+    assert "agent/config/v3" in caught.value.fix and TOKEN not in message
+    assert ngrok_process._current_processes == {}
+
+
+@pytest.mark.parametrize("version", ["2.3.41", "3.16.1", "3.29.0"])
+async def test_an_agent_older_than_3_30_is_refused_at_once(agent: Agent, monkeypatch: pytest.MonkeyPatch,
+                                                           version: str) -> None:
+    monkeypatch.setenv("FAKE_NGROK_VERSION", version)
+    tunnel = make_tunnel(agent)
+    with pytest.raises(TunnelError) as caught:
+        await tunnel.start(8080)
+    assert str(caught.value).startswith(f"found ngrok {version} ({agent.path}); hookdev needs 3.30 or newer")
+    assert "run `ngrok update`" in caught.value.fix
+    assert [e["argv"] for e in agent.entries("version")] == [["--version"]]
+    assert agent.entries("start") == [], "the agent is never started, so nothing waits for it"
+
+
+async def test_agent_3_30_is_the_first_that_works(agent: Agent, monkeypatch: pytest.MonkeyPatch, hook_app) -> None:
+    monkeypatch.setenv("FAKE_NGROK_VERSION", "3.30.0")
+    tunnel = make_tunnel(agent)
+    try:
+        url = await tunnel.start(hook_app[0].port)
+        status, _ = await post(url + "/hooks/token", {"eventType": "com.okta.oauth2.tokens.transform"})
+        assert status == 200
+    finally:
+        await tunnel.stop()
+
+
+def test_before_3_30_the_double_has_no_endpoints_api(agent: Agent, tmp_path: Path) -> None:
+    # Why item 8 matters: pyngrok 9 waits for /api/endpoints, which such an agent answers with 404.
+    config = tmp_path / "agent.yml"
+    config.write_text(f"version: 3\nagent:\n  authtoken: {TOKEN}\n")
+    env = {**os.environ, "FAKE_NGROK_VERSION": "3.29.0"}
+    proc = subprocess.Popen([str(agent.path), "start", "--none", "--log", "stdout", "--config", str(config)],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        addr = next(line.split("addr=")[1].split()[0] for line in proc.stdout if "starting web service" in line)
+        assert api_json(f"http://{addr}/api/endpoints")[0] == 404
+        assert api_json(f"http://{addr}/api/tunnels")[0] == 200
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+async def test_something_that_is_not_an_agent_is_named(tmp_path: Path) -> None:
+    impostor = tmp_path / "ngrok"
+    impostor.write_text("#!/bin/sh\necho 'usage: not-ngrok [options]'\n")
+    impostor.chmod(0o755)
+    tunnel = NgrokTunnel(TunnelSettings(enabled=True, authtoken=TOKEN, ngrok_path=str(impostor)), tmp_path / "s")
+    with pytest.raises(TunnelError, match=r"does not look like the ngrok agent: `--version` printed 'usage: not-ngrok"):
+        await tunnel.start(8080)
+
+
+async def test_offline_the_agent_is_reported_as_unable_to_reach_ngrok(agent: Agent,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_NGROK_OFFLINE", "1")
+    settings = TunnelSettings(enabled=True, authtoken=TOKEN, ngrok_path=str(agent.path))
+    tunnel = NgrokTunnel(settings, agent.tmp / ".hookdev", startup_timeout=1)
+    with pytest.raises(TunnelError) as caught:
+        await tunnel.start(8080)
+    message = str(caught.value)
+    assert message.startswith("cannot reach ngrok's servers (network or proxy): ")
+    assert "dial tcp: lookup connect.ngrok-agent.com" in message
+    assert "proxy or firewall" in caught.value.fix and "v3" not in caught.value.fix
+    [started] = agent.entries("start")
+    assert gone(started["pid"]) and ngrok_process._current_processes == {}
+
+
+def test_network_failures_are_told_apart_from_error_codes() -> None:
+    from pyngrok.exception import PyngrokNgrokError, PyngrokNgrokURLError
+    from pyngrok.log import NgrokLog
+
+    offline = PyngrokNgrokError("The ngrok process errored on start: dial tcp: i/o timeout.", [
+        NgrokLog('t=1 lvl=eror msg="failed to reconnect session" obj=csess id=1 err="dial tcp: i/o timeout"')])
+    assert str(explain(offline)).startswith("cannot reach ngrok's servers (network or proxy): dial tcp: i/o timeout")
+    # A session refused for its authtoken also says "failed to reconnect session": the code wins.
+    refused = PyngrokNgrokError("errored", [NgrokLog(
+        't=1 lvl=eror msg="failed to reconnect session" obj=csess err="The authtoken ... \\r\\n\\r\\nERR_NGROK_105"')])
+    assert explain(refused).code == "105"
+    # pyngrok failing to reach the agent's own local API is not ngrok's servers being out of reach.
+    local = PyngrokNgrokURLError("ngrok client exception, URLError: [Errno 111] Connection refused", "refused")
+    assert str(explain(local)).startswith("ngrok failed: ngrok client exception")
+
+
+@pytest.mark.parametrize(("domain", "code", "says"), [
+    ("hooks.custom-host.example.com", "314", "a custom hostname (a domain of your own) needs a paid ngrok plan"),
+    ("*.hooks.example.ngrok.app", "315", "wildcard domains need ngrok's Pay-as-you-go plan"),
+])
+async def test_plan_errors_get_the_advice_of_ngrok_docs(agent: Agent, hook_app, domain: str, code: str,
+                                                        says: str) -> None:
+    tunnel = make_tunnel(agent, domain=domain)
+    with pytest.raises(TunnelError) as caught:
+        await tunnel.start(hook_app[0].port)
+    assert caught.value.code == code and says in str(caught.value)
+    assert "dashboard.ngrok.com/domains" in caught.value.fix
+
+
+# --- pyngrok's own `ngrok` command is never taken for the agent -----------------------------------------------
+@pytest.fixture
+def pyngrok_script(tmp_path: Path) -> Path:
+    """A copy of the `ngrok` console script pip installs with pyngrok (it would download the agent)."""
+    script = tmp_path / "venv-bin" / "ngrok"
+    script.parent.mkdir()
+    script.write_text(f"#!{sys.executable}\nimport re\nimport sys\nfrom pyngrok.ngrok import main\n"
+                      "if __name__ == '__main__':\n    sys.exit(main())\n")
+    script.chmod(0o755)
+    return script
+
+
+async def test_pyngrok_s_ngrok_command_on_path_is_skipped(agent: Agent, pyngrok_script: Path, hook_app,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", os.pathsep.join([str(pyngrok_script.parent), str(agent.path.parent)]))
+    tunnel = make_tunnel(agent, ngrok_path="")
+    try:
+        await tunnel.start(hook_app[0].port)
+        [started] = agent.entries("start")
+        assert tunnel.agent_pid == started["pid"]
+    finally:
+        await tunnel.stop()
+
+
+async def test_with_only_pyngrok_s_command_the_agent_is_not_installed(
+    tmp_path: Path, pyngrok_script: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads: list[object] = []
+    monkeypatch.setattr(installer, "install_ngrok", lambda *a, **k: downloads.append(a))
+    monkeypatch.setattr(installer, "_download_file", lambda *a, **k: downloads.append(a))
+    monkeypatch.setenv("PATH", str(pyngrok_script.parent))
+    tunnel = NgrokTunnel(TunnelSettings(enabled=True, authtoken=TOKEN), tmp_path / ".hookdev")
+    with pytest.raises(TunnelError) as caught:
+        await tunnel.start(8080)
+    assert str(caught.value).startswith(f"the ngrok agent is not installed: {pyngrok_script} is pyngrok's `ngrok`")
+    assert "ngrok_path" in caught.value.fix
+    configured = NgrokTunnel(TunnelSettings(authtoken=TOKEN, ngrok_path=str(pyngrok_script)), tmp_path)
+    with pytest.raises(TunnelError, match="is pyngrok's `ngrok` command"):
+        await configured.start(8080)
+    assert downloads == []
+
+
+# --- An agent left behind by a killed hookdev is stopped on the next start -----------------------------------
+def sleeper() -> subprocess.Popen:
+    return subprocess.Popen(["sleep", "30"])
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def leftover_agent(agent: Agent, config: Path) -> subprocess.Popen:
+    """An agent started with hookdev's config, running on its own as one would after hookdev was SIGKILLed."""
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"version: 3\nagent:\n  authtoken: {TOKEN}\n")
+    proc = subprocess.Popen([str(agent.path), "start", "--none", "--log", "stdout", "--config", str(config)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    next(line for line in proc.stdout if "tunnel session started" in line)
+    return proc
+
+
+async def test_a_leftover_agent_is_stopped_before_a_new_one_starts(agent: Agent, hook_app) -> None:
+    tunnel = make_tunnel(agent)
+    old = leftover_agent(agent, tunnel.config_path)
+    tunnel.pid_path.write_text(json.dumps({"pid": old.pid, "owner": dead_pid()}))
+    try:
+        await tunnel.start(hook_app[0].port)
+        assert await asyncio.to_thread(old.wait, 10) is not None, "the leftover was stopped"
+        assert json.loads(tunnel.pid_path.read_text())["pid"] == tunnel.agent_pid != old.pid
+        await tunnel.stop()
+        assert not tunnel.pid_path.exists()
+    finally:
+        old.kill()
+        old.wait()
+
+
+async def test_what_the_pid_file_names_is_left_alone_unless_it_is_an_orphaned_agent(agent: Agent, hook_app) -> None:
+    tunnel = make_tunnel(agent)
+    tunnel.config_path.parent.mkdir(parents=True)
+    unrelated = sleeper()
+    sibling = leftover_agent(agent, agent.tmp / "other" / "ngrok.yml")
+    try:
+        # A pid reused by another program, then the agent of a hookdev that is still running: neither is touched.
+        for pid, owner in ((unrelated.pid, dead_pid()), (sibling.pid, os.getppid())):
+            tunnel.pid_path.write_text(json.dumps({"pid": pid, "owner": owner}))
+            await tunnel.start(hook_app[0].port)
+            await tunnel.stop()
+        assert unrelated.poll() is None and sibling.poll() is None
+    finally:
+        for proc in (unrelated, sibling):
+            proc.kill()
+            proc.wait()

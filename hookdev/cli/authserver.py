@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import time
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ from aiohttp import web
 from hookdev.auth.authserver import create_authserver_app
 from hookdev.auth.keys import KeyStore
 from hookdev.cli import summary
-from hookdev.cli.common import HELP_FORMAT, add_config_arg, settings_from
+from hookdev.cli.common import HELP_FORMAT, STOP_SIGNALS, add_config_arg, settings_from
 from hookdev.config import Settings
 from hookdev.errors import ConfigError
 
@@ -77,7 +76,7 @@ async def _serve(settings: Settings, host: str, port: int, as_json: bool) -> int
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Handlers go in before the listening line: a script may signal as soon as it has read that line.
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     try:
@@ -98,7 +97,7 @@ async def _serve(settings: Settings, host: str, port: int, as_json: bool) -> int
         await stop.wait()
     finally:
         await runner.cleanup()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     return 0
 

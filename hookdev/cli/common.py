@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 from pathlib import Path
 from typing import Any, TextIO
 
 from hookdev.config import Overrides, Settings, load_settings
 
 HELP_FORMAT = argparse.RawDescriptionHelpFormatter
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""What stops a long-running command cleanly: Ctrl-C, a kill, and the terminal closing (SIGHUP)."""
 
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:

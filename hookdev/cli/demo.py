@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from hookdev.cli import summary
-from hookdev.cli.common import HELP_FORMAT, LineWriter
+from hookdev.cli.common import HELP_FORMAT, STOP_SIGNALS, LineWriter
 from hookdev.io.render import exchange_line
 from hookdev.models import Exchange
 from hookdev.receiver.session import Session
@@ -67,7 +66,7 @@ async def run_headless(session: Session, interval: float, count: int | None, *, 
     """Print one line per exchange until `count` calls were made (or Ctrl-C)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopping.set)
 
     emit = LineWriter(out, loop)
@@ -89,7 +88,7 @@ async def run_headless(session: Session, interval: float, count: int | None, *, 
     finally:
         await traffic.stop()
         await session.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     return 0
 

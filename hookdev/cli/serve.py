@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 from typing import TextIO
 
@@ -13,6 +12,7 @@ from hookdev import __version__, eventloop
 from hookdev.cli import summary
 from hookdev.cli.common import (
     HELP_FORMAT,
+    STOP_SIGNALS,
     LineWriter,
     add_config_arg,
     add_store_arg,
@@ -107,7 +107,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
     session = Session(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopping.set)
 
     emit = LineWriter(out, loop)
@@ -143,7 +143,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
         await stopping.wait()
     finally:
         await session.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     return 0
 
