@@ -25,7 +25,12 @@ examples:
       --set data.userProfile.email=ann@example.com
   hookdev send --verify-event-hook --to http://127.0.0.1:8080/userCreated
 
-exit codes: 0 Okta would accept the answer, 1 it would not (or no answer in time), 2 usage or config error.
+auth: the [auth] mode's credential. In oauth mode inline hooks get a Bearer token from [auth] token_url,
+else the token endpoint of [auth] issuer, else the local authorization server of the serve running on
+the store; event hooks get a header ([auth] header/secret, else Basic), as Okta never uses OAuth for them.
+
+exit codes: 0 Okta would accept the answer (warnings or not), 1 it would not (or no answer in time),
+2 usage or config error.
 """
 
 

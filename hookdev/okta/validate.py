@@ -111,9 +111,8 @@ def _check_event(response: ResponseSnapshot) -> list[Problem]:
             return [
                 Problem(
                     "$",
-                    f"an event hook answer should have an empty body, this one has {len(response.body)} bytes; "
-                    "answer 200 or 204 with nothing (in Express, res.status(200).end(): res.sendStatus(200) "
-                    "sends the text OK)",
+                    f"an event hook answer should have an empty body, and this one has {len(response.body)} "
+                    "bytes (Express's res.sendStatus(200) sends the text OK; res.status(200).end() sends nothing)",
                     "Okta ignores the body and counts the delivery as done",
                     tolerated=True,
                 )

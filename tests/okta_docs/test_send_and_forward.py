@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from aiohttp import web
 from hookdev.cli import main
 from hookdev.errors import ConfigError
 from hookdev.io.render import show_report, summary_line
+from hookdev.models import Exchange
 from hookdev.receiver.session import Session
 from hookdev.send.payloads import from_file, verification
 from hookdev.send.sender import send
@@ -110,64 +111,59 @@ def test_validate_exits_0_with_warnings_on_their_own_lines(tmp_path: Path,
 # --- Item 2: forward mode relays the verification GET ----------------------------------------------------------
 # developer.okta.com/docs/concepts/event-hooks/, "One-time verification request": the service reads the
 # x-okta-verification-challenge header and answers {"verification": value}. In forward mode that is the user's code.
-async def forwarding_session(tmp_path: Path, upstream: str) -> Session:
-    session = Session(make_settings(tmp_path, auth=GUIDE_AUTH, responses={"forward": upstream}))
+@pytest.fixture
+async def forwarding(guide: tuple[ExpressSample, str], tmp_path: Path) -> AsyncIterator[tuple[ExpressSample, Session]]:
+    """A serve in forward mode in front of the guide's service."""
+    sample, url = guide
+    session = Session(make_settings(tmp_path, auth=GUIDE_AUTH, responses={"forward": url.removesuffix("/userCreated")}))
     await session.start()
-    return session
+    try:
+        yield sample, session
+    finally:
+        await session.stop()
+
+
+async def recorded(session: Session, exchange_id: str | None) -> Exchange:
+    assert session.store is not None and exchange_id is not None
+    ex = await asyncio.to_thread(session.store.get, exchange_id)
+    assert ex is not None
+    return ex
 
 
 async def test_forward_mode_relays_the_verification_get_and_validates_the_answer(
-    guide: tuple[ExpressSample, str], tmp_path: Path
+    forwarding: tuple[ExpressSample, Session],
 ) -> None:
-    sample, url = guide
-    session = await forwarding_session(tmp_path, url.removesuffix("/userCreated"))
-    try:
-        headers = {"x-okta-verification-challenge": "Zq3yA7bXq0Vd2m8t", "Authorization": GUIDE_CREDENTIAL}
-        async with aiohttp.ClientSession() as http, http.get(session.local_url + "/userCreated",
-                                                             headers=headers) as resp:
-            assert resp.status == 200 and await resp.json() == {"verification": "Zq3yA7bXq0Vd2m8t"}
-            exchange_id = resp.headers["X-Hookdev-Exchange"]
-        (call,) = sample.calls
-        assert call["method"] == "GET" and call["headers"]["x-okta-verification-challenge"] == "Zq3yA7bXq0Vd2m8t"
-        assert call["headers"]["Authorization"] == GUIDE_CREDENTIAL and call["body"] == b""
-        assert session.store is not None
-        ex = await asyncio.to_thread(session.store.get, exchange_id)
-        assert ex is not None and ex.kind == "event_verification" and ex.source == "forward"
-        assert ex.validation.ok and ex.validation.problems == ()
-    finally:
-        await session.stop()
+    sample, session = forwarding
+    headers = {"x-okta-verification-challenge": "Zq3yA7bXq0Vd2m8t", "Authorization": GUIDE_CREDENTIAL}
+    async with aiohttp.ClientSession() as http, http.get(session.local_url + "/userCreated", headers=headers) as resp:
+        assert resp.status == 200 and await resp.json() == {"verification": "Zq3yA7bXq0Vd2m8t"}
+        ex = await recorded(session, resp.headers["X-Hookdev-Exchange"])
+    (call,) = sample.calls
+    assert call["method"] == "GET" and call["headers"]["x-okta-verification-challenge"] == "Zq3yA7bXq0Vd2m8t"
+    assert call["headers"]["Authorization"] == GUIDE_CREDENTIAL and call["body"] == b""
+    assert ex.kind == "event_verification" and ex.source == "forward"
+    assert ex.validation.ok and ex.validation.problems == ()
 
 
-async def test_a_wrong_echo_from_the_service_is_recorded_as_invalid(guide: tuple[ExpressSample, str],
-                                                                    tmp_path: Path) -> None:
-    sample, url = guide
+async def test_a_wrong_echo_from_the_service_is_recorded_as_invalid(forwarding: tuple[ExpressSample, Session]) -> None:
+    sample, session = forwarding
     sample.echo = False
-    session = await forwarding_session(tmp_path, url.removesuffix("/userCreated"))
-    try:
-        result = await send(verification("Zq3yA7bXq0Vd2m8t"), session.local_url + "/userCreated", session.settings)
-        assert not result.accepted and result.response is not None
-        assert json.loads(result.response.body) == {"verification": "not-the-challenge"}
-        assert session.store is not None and result.exchange_id is not None
-        ex = await asyncio.to_thread(session.store.get, result.exchange_id)
-        assert ex is not None and not ex.validation.ok
-        assert [p.path for p in ex.validation.problems] == ["$.verification"]
-        assert "not the challenge Okta sent" in ex.validation.problems[0].message
-    finally:
-        await session.stop()
+    result = await send(verification("Zq3yA7bXq0Vd2m8t"), session.local_url + "/userCreated", session.settings)
+    assert not result.accepted and result.response is not None
+    assert json.loads(result.response.body) == {"verification": "not-the-challenge"}
+    ex = await recorded(session, result.exchange_id)
+    assert not ex.validation.ok and [p.path for p in ex.validation.problems] == ["$.verification"]
+    assert "not the challenge Okta sent" in ex.validation.problems[0].message
 
 
 async def test_the_guides_event_answer_is_stored_and_shown_as_valid_with_a_warning(
-    guide: tuple[ExpressSample, str], tmp_path: Path
+    forwarding: tuple[ExpressSample, Session],
 ) -> None:
-    _, url = guide
-    session = await forwarding_session(tmp_path, url.removesuffix("/userCreated"))
-    try:
-        result = await send(from_file(SAMPLES / "event.json"), session.local_url + "/userCreated", session.settings)
-        assert result.accepted and result.exchange_id is not None and session.store is not None
-        ex = await asyncio.to_thread(session.store.get, result.exchange_id)
-    finally:
-        await session.stop()
-    assert ex is not None and ex.validation.ok and len(ex.validation.warnings) == 1
+    _, session = forwarding
+    result = await send(from_file(SAMPLES / "event.json"), session.local_url + "/userCreated", session.settings)
+    assert result.accepted
+    ex = await recorded(session, result.exchange_id)
+    assert ex.validation.ok and len(ex.validation.warnings) == 1
     assert summary_line(ex).endswith("valid, 1 warning")
     assert "  warning: $: an event hook answer should have an empty body" in show_report(ex)
     assert ex.to_json()["validation"]["warnings"] == [str(ex.validation.warnings[0])]

@@ -60,7 +60,7 @@ def test_an_event_answer_with_a_body_is_valid_with_a_warning(name: str, response
 
 def test_the_express_warning_says_how_to_send_nothing() -> None:
     (warning,) = review("event", answer(200, b"OK", "text/plain"), None)[1]
-    assert "res.status(200).end()" in warning.message and "2 bytes" in warning.message
+    assert "res.status(200).end() sends nothing" in warning.message and "has 2 bytes" in warning.message
 
 
 # --- Item 4: stricter than Okta documents ----------------------------------------------------------------------
