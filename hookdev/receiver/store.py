@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import collections
 import dataclasses
 import itertools
 import logging
 import os
-import queue
 import re
 import sqlite3
 import threading
@@ -265,7 +265,7 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._listeners: list[Callable[[Exchange], None]] = []
-        self._queue: queue.Queue[tuple[Exchange, asyncio.Future[None] | None] | None] = queue.Queue()
+        self._inbox = _Inbox()
         self._pending: list[Exchange] = []
         self._writer: threading.Thread | None = None
         self._read_lock = threading.Lock()
@@ -298,7 +298,7 @@ class Store:
     def close(self) -> None:
         """Flush every queued exchange, stop the writer, close connections."""
         if self._writer is not None:
-            self._queue.put(None)
+            self._inbox.put(None)
             self._writer.join()
             self._writer = None
         self._reader.close()
@@ -313,7 +313,7 @@ class Store:
         """Commit an exchange (group commit); True once it is on disk, False if the disk refused it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._queue.put((exchange, future))
+        self._inbox.put((exchange, future))
         try:
             await future
             committed = True
@@ -361,22 +361,10 @@ class Store:
         with self._write_conn() as conn:
             stopping = False
             while not stopping:
-                try:
-                    item = self._queue.get(timeout=1.0 if self._pending else None)
-                except queue.Empty:
-                    self._commit(conn, [])  # retry what the disk refused earlier
-                    continue
-                batch: list[tuple[Exchange, asyncio.Future[None] | None]] = []
-                while item is not None:
-                    batch.append(item)
-                    if len(batch) >= 1000:
-                        break
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                stopping = item is None
-                self._commit(conn, batch)
+                # After a refused write, wake within a second to retry even if no new exchange comes.
+                items = self._inbox.take(1000, timeout=1.0 if self._pending else None)
+                stopping = any(item is None for item in items)
+                self._commit(conn, [item for item in items if item is not None])
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> None:
         rows = [_row(ex) for ex in self._pending] + [_row(ex) for ex, _ in batch]
@@ -529,6 +517,37 @@ class _Query:
             )
             params.extend([like, like, like])
         return _Query(source="exchanges", clauses=tuple(clauses), params=tuple(params), order="exchanges.seq")
+
+
+_Item = tuple[Exchange, "asyncio.Future[None] | None"] | None
+
+
+class _Inbox:
+    """Exchanges waiting for the writer thread. Adding one is a deque append; the writer is woken (an Event
+    set) only when it is asleep, so under load a call costs no lock, notify or thread wake-up."""
+
+    def __init__(self) -> None:
+        self._items: collections.deque[_Item] = collections.deque()
+        self._wake = threading.Event()
+        self._asleep = False
+
+    def put(self, item: _Item) -> None:
+        self._items.append(item)
+        if self._asleep:
+            self._wake.set()
+
+    def take(self, limit: int, timeout: float | None) -> builtins.list[_Item]:
+        """Up to `limit` items, waiting for the first one (at most `timeout` seconds) when there is none."""
+        if not self._items:
+            self._asleep = True
+            if not self._items:  # checked again after saying so: a put in between has set the event
+                self._wake.wait(timeout)
+            self._asleep = False
+            self._wake.clear()
+        items: builtins.list[_Item] = []
+        while self._items and len(items) < limit:
+            items.append(self._items.popleft())
+        return items
 
 
 def _settle_all(futures: list[asyncio.Future[None]], error: str | None) -> None:
