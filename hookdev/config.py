@@ -91,6 +91,33 @@ class TunnelSettings:
     """Path of the ngrok agent binary; hookdev never downloads one."""
 
 
+OKTA_SCOPES = ("okta.inlineHooks.manage", "okta.eventHooks.manage", "okta.logs.read")
+DEFAULT_EVENTS = ("user.lifecycle.create", "user.lifecycle.deactivate")
+
+
+@dataclass(frozen=True, slots=True)
+class OktaSettings:
+    org_url: str = ""
+    """https://{yourOktaDomain}; http:// only on loopback (a local double of the org)."""
+    api_token: str = field(default="", repr=False)
+    """An SSWS API token; also OKTA_API_TOKEN in the environment or .env."""
+    client_id: str = ""
+    """Or an OAuth 2.0 service app: its client id and private key (private_key_jwt)."""
+    private_key: str = ""
+    """PEM or JWK file of the service app's private key."""
+    scopes: tuple[str, ...] = OKTA_SCOPES
+    kinds: tuple[str, ...] = ()
+    """The hooks `connect` registers; empty: the kinds recorded in the store."""
+    events: tuple[str, ...] = ()
+    """What the event hook subscribes to; setting it connects an event hook."""
+    hook_key_id: str = ""
+    """oauth mode with private_key_jwt: the Okta hook key (Workflow > Key Management) Okta signs with."""
+    connect: bool = False
+    """Connect when serve starts and disconnect when it stops (serve --okta)."""
+    poll_interval: float = 10.0
+    """Seconds between System Log polls while serve --okta runs."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = ServerSettings()
@@ -98,6 +125,7 @@ class Settings:
     responses: ResponsesSettings = ResponsesSettings()
     authserver: AuthServerSettings = AuthServerSettings()
     tunnel: TunnelSettings = TunnelSettings()
+    okta: OktaSettings = OktaSettings()
     base_dir: Path = Path(".")
     """Folder relative paths in the settings are resolved against (the config file's)."""
     sources: tuple[str, ...] = ()
@@ -115,6 +143,7 @@ SECTIONS: dict[str, type] = {
     "responses": ResponsesSettings,
     "authserver": AuthServerSettings,
     "tunnel": TunnelSettings,
+    "okta": OktaSettings,
 }
 
 Overrides = Mapping[tuple[str, str], Any]
@@ -147,6 +176,8 @@ def load_settings(
         _merge_dotenv(raw, dotenv)
         sources.append(str(dotenv))
 
+    if environ.get("OKTA_API_TOKEN"):  # the environment beats the files; HOOKDEV_OKTA_API_TOKEN beats it
+        raw["okta"]["api_token"] = ("env", "OKTA_API_TOKEN", environ["OKTA_API_TOKEN"])
     for name, value in environ.items():
         if not name.startswith("HOOKDEV_"):
             continue
@@ -202,6 +233,9 @@ def _merge_dotenv(raw: dict[str, dict[str, Any]], path: Path) -> None:
     token = values.get("NGROK_AUTHTOKEN")
     if token and "authtoken" not in raw["tunnel"]:
         raw["tunnel"]["authtoken"] = ("file", path.name, token)
+    api_token = values.get("OKTA_API_TOKEN")
+    if api_token and "api_token" not in raw["okta"]:
+        raw["okta"]["api_token"] = ("file", path.name, api_token)
 
 
 def _build(section: str, cls: type, values: dict[str, Any]) -> Any:
@@ -312,5 +346,7 @@ def _check(s: Settings) -> None:
         raise ConfigError("responses.forward_timeout", "must be more than 0 seconds")
     if not s.authserver.path.startswith("/"):
         raise ConfigError("authserver.path", "must start with /")
+    if s.okta.poll_interval < 1:
+        raise ConfigError("okta.poll_interval", "must be at least 1 second (Okta rate-limits the System Log)")
     if not 60 <= s.authserver.token_lifetime <= 86400:
         raise ConfigError("authserver.token_lifetime", "must be between 60 and 86400 seconds")

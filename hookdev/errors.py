@@ -39,3 +39,26 @@ class SendError(HookdevError):
 
 class ResponseTemplateError(HookdevError):
     """An answer template on disk is not usable."""
+
+
+class OktaError(HookdevError):
+    """The Okta org refused or failed a Management API request: Okta's error object, and what to do about it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        summary: str | None = None,
+        causes: tuple[str, ...] = (),
+        request_id: str | None = None,
+        fix: str = "",
+    ) -> None:
+        super().__init__(message + (f" — {fix}" if fix else ""))
+        self.status = status
+        self.code = code
+        self.summary = summary
+        self.causes = causes
+        self.request_id = request_id
+        self.fix = fix

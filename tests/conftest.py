@@ -20,12 +20,12 @@ SAMPLES = ROOT / "sample_payloads"
 
 @pytest.fixture(autouse=True)
 def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    # NO_COLOR changes Textual's rendering; HOOKDEV_* and NGROK_AUTHTOKEN from the machine must not leak in.
+    # NO_COLOR changes Textual's rendering; HOOKDEV_*, NGROK_AUTHTOKEN and OKTA_API_TOKEN must not leak in.
     monkeypatch.delenv("NO_COLOR", raising=False)
     import os
 
     for name in list(os.environ):
-        if name.startswith("HOOKDEV_") or name == "NGROK_AUTHTOKEN":
+        if name.startswith("HOOKDEV_") or name in ("NGROK_AUTHTOKEN", "OKTA_API_TOKEN"):
             monkeypatch.delenv(name)
 
 
