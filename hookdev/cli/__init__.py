@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "authserver": ("authserver", "the local OAuth 2.0 authorization server"),
     "init": ("init", "scaffold hookdev.toml, .env and a working hooks.py for one of Okta's hook guides"),
     "demo": ("demo", "see hookdev work in seconds: sample Okta calls of every kind, locally"),
+    "okta": ("okta", "register hooks in your Okta org, run Okta's Preview, read its System Log"),
 }
 
 

@@ -32,6 +32,7 @@ examples:
   hookdev serve --headless              one line per call on stdout
   hookdev serve --headless --json       JSON lines (listening, tunnel, exchange) for scripts
   hookdev serve --port 0 --tunnel       any free port, reachable by Okta through ngrok
+  hookdev serve --tunnel --okta         and the org's hooks point here until serve stops
 
 Every path is a hook endpoint: paste e.g. <URL>/registrationHook into the Okta Admin Console.
 The event-hook verification GET is answered automatically (relayed to your service with --forward).
@@ -56,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tunnel = p.add_mutually_exclusive_group()
     tunnel.add_argument("--tunnel", dest="tunnel", action="store_true", default=None, help="open an ngrok tunnel")
     tunnel.add_argument("--no-tunnel", dest="tunnel", action="store_false", help="no tunnel, even if configured")
+    p.add_argument("--okta", action="store_true", default=None,
+                   help="point the hooks of your Okta org ([okta] in hookdev.toml) at the tunnel while serve runs")
     p.add_argument("--auth", choices=("none", "basic", "header", "oauth"), help="auth mode (overrides [auth] mode)")
     p.add_argument("--handler", metavar="FILE", help="answer with the Python functions in FILE")
     p.add_argument("--forward", metavar="URL", help="relay every call to your own service at URL")
@@ -73,12 +76,17 @@ def serve_settings(args: argparse.Namespace) -> Settings:
             ("auth", "mode"): args.auth,
             ("responses", "handler"): args.handler,
             ("responses", "forward"): args.forward,
+            ("okta", "connect"): args.okta,
         },
     )
 
 
 def run(args: argparse.Namespace) -> int:
     settings = serve_settings(args)
+    if settings.okta.connect:
+        from hookdev.okta_api.link import check_settings
+
+        check_settings(settings)
     if not args.headless:
         try:
             from hookdev.tui.app import run_inspector

@@ -64,6 +64,8 @@ class Session:
     _store_error: str | None = None
     paths: list[str] = field(default_factory=list)
     """Hook paths in use: those of earlier calls in the store, then each new one as it arrives."""
+    okta: Any = None
+    """A hookdev.okta_api.link.OktaLink while serve --okta runs."""
 
     @property
     def store_path(self) -> Path:
@@ -134,6 +136,8 @@ class Session:
         await asyncio.to_thread(self._write_runtime)
         if s.tunnel.enabled or self.tunnel is not None:
             await self._start_tunnel(self.server.port)
+        if s.okta.connect:
+            await self._start_okta()
 
     async def _build_receiver(self, store: Store) -> Receiver:
         from hookdev.answers.responders import build_responder
@@ -187,6 +191,13 @@ class Session:
                 "Set [auth] mode = basic, header or oauth.",
             )
 
+    async def _start_okta(self) -> None:
+        from hookdev.okta_api.link import OktaLink
+
+        assert self.store is not None
+        self.okta = OktaLink(self.settings, self.store_path, self.notify)
+        await self.okta.start(self.public_url, await asyncio.to_thread(self.store.kind_paths))
+
     def _recorded(self, exchange: Exchange) -> None:
         self.counters.count(exchange)
         path = exchange.request.path
@@ -213,6 +224,9 @@ class Session:
 
     async def stop(self) -> None:
         """Stop taking calls, close the tunnel, flush the store; safe to call twice."""
+        if self.okta is not None:  # first, while Okta can still reach the receiver: the org stops calling
+            okta, self.okta = self.okta, None
+            await okta.stop()
         if self.tunnel is not None:
             try:
                 await self.tunnel.stop()

@@ -21,6 +21,7 @@ from typing import Any
 from hookdev import jsonfast
 from hookdev.errors import StoreError
 from hookdev.models import (
+    KINDS,
     AuthVerdict,
     Exchange,
     RequestSnapshot,
@@ -90,6 +91,17 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM paths WHERE path = OLD.path AND last_seq = OLD.seq;
     END;
     """,
+    # 4: what Okta's System Log said about the calls (hookdev okta logs, serve --okta)
+    """
+    CREATE TABLE okta_events (
+        uuid TEXT PRIMARY KEY,
+        exchange_id TEXT,
+        published REAL NOT NULL,
+        event_type TEXT NOT NULL,
+        event TEXT NOT NULL
+    );
+    CREATE INDEX okta_events_exchange ON okta_events(exchange_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -108,6 +120,17 @@ _WORD = re.compile(r"[^\W_]")
 
 MAX_PENDING = 10_000
 """Exchanges kept in memory while the disk refuses writes; older ones are dropped past this."""
+
+
+@dataclass(frozen=True, slots=True)
+class OktaEvent:
+    """A System Log event as Okta returned it, and the exchange hookdev matched it to (None: no match)."""
+
+    uuid: str
+    exchange_id: str | None
+    published: float
+    event_type: str
+    event: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +481,47 @@ class Store:
         """Paths that received real hook calls, most recently used first."""
         rows = self._query("SELECT path FROM paths ORDER BY last_seq DESC LIMIT ?", (limit,))
         return [row["path"] for row in rows]
+
+    def kind_paths(self) -> dict[str, str]:
+        """The path each hook kind was last called on (one index probe per kind, however big the store)."""
+        out: dict[str, str] = {}
+        for kind in KINDS:
+            if kind != "unknown":
+                rows = self._query("SELECT path FROM exchanges WHERE kind = ? ORDER BY seq DESC LIMIT 1", (kind,))
+                if rows:
+                    out[kind] = rows[0]["path"]
+        return out
+
+    def between(self, start: float, end: float, limit: int = 1000) -> builtins.list[Exchange]:
+        """Exchanges recorded from start to end (epoch seconds), oldest first."""
+        rows = self._query(
+            f"SELECT {COLUMNS} FROM exchanges WHERE time BETWEEN ? AND ? ORDER BY time LIMIT ?", (start, end, limit)
+        )
+        return [_exchange(row) for row in rows]
+
+    # -- what Okta logged ----------------------------------------------------------------------------
+    def add_okta_events(self, events: builtins.list[OktaEvent]) -> None:
+        """Keep System Log events; a later match fills in an event's exchange, a later miss never clears it."""
+        if not events:
+            return
+        with self._write_conn() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO okta_events (uuid, exchange_id, published, event_type, event) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(uuid) DO UPDATE SET exchange_id = COALESCE(excluded.exchange_id, exchange_id)",
+                [(e.uuid, e.exchange_id, e.published, e.event_type, json.dumps(e.event)) for e in events],
+            )
+            conn.execute("COMMIT")
+
+    def okta_events(self, exchange_id: str) -> builtins.list[OktaEvent]:
+        """What Okta logged about one exchange, oldest first."""
+        rows = self._query(
+            "SELECT uuid, exchange_id, published, event_type, event FROM okta_events WHERE exchange_id = ? "
+            "ORDER BY published",
+            (exchange_id,),
+        )
+        return [OktaEvent(r["uuid"], r["exchange_id"], r["published"], r["event_type"], json.loads(r["event"]))
+                for r in rows]
 
     def count(self, flt: Filter | None = None) -> int:
         query = _Query.of(flt)

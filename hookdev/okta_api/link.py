@@ -1,0 +1,90 @@
+"""serve --okta: connect the org once the tunnel is up, follow its System Log, disconnect when serve stops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hookdev.config import Settings
+from hookdev.errors import ConfigError, HookdevError
+from hookdev.okta_api.client import OktaClient, check_org_url
+from hookdev.okta_api.connect import Change, check_public_url, connect, disconnect, kinds_in_use, state_for
+
+log = logging.getLogger(__name__)
+DISCONNECT_TIMEOUT_S = 15.0
+Notify = Callable[[str, str], None]
+
+
+def check_settings(settings: Settings) -> None:
+    """What serve --okta needs, checked before anything starts (a ConfigError: exit 2)."""
+    if not settings.tunnel.enabled:
+        raise ConfigError("--okta", "Okta can't reach 127.0.0.1: serve --okta needs the tunnel (add --tunnel)")
+    o = settings.okta
+    check_org_url(o.org_url)
+    if not o.api_token and not (o.client_id and o.private_key):
+        raise ConfigError("okta.api_token", "serve --okta signs in to the org: set OKTA_API_TOKEN (or [okta] "
+                                            "api_token), or [okta] client_id + private_key")
+
+
+def describe(change: Change) -> str:
+    verified = "" if change.verified is None else ", verified" if change.verified else ", NOT verified"
+    line = f"okta: {change.action} {change.type} hook {change.name!r} ({change.id}) -> {change.uri} [{change.status}" \
+           f"{verified}]"
+    return line + (f": {change.note}" if change.note else "")
+
+
+class OktaLink:
+    """The org side of one serve: its client, what connect changed, and the System Log poller."""
+
+    def __init__(self, settings: Settings, store_path: Path, notify: Notify,
+                 on_events: Callable[[list[dict[str, Any]], dict[str, str]], None] | None = None) -> None:
+        self.settings = settings
+        self.store_path = store_path
+        self.notify = notify
+        self.on_events = on_events or (lambda events, matches: None)
+        self.client: OktaClient | None = None
+        self._poller: asyncio.Task[None] | None = None
+
+    async def start(self, public_url: str | None, recorded: dict[str, str]) -> None:
+        """Connect (the notices say what changed); failures are notices too: the receiver keeps serving."""
+        from hookdev.okta_api.syslog import Poller
+
+        self.client = OktaClient.from_settings(self.settings, notify=lambda m: self.notify("info", f"okta: {m}"))
+        state = state_for(self.store_path)
+        started = time.time()
+        try:
+            base = check_public_url(public_url, self.client.base, running=True)
+            kinds = kinds_in_use(self.settings, None, recorded)
+            async for change in connect(self.client, self.settings, state, base=base, kinds=kinds,
+                                        recorded=recorded):
+                self.notify("warning" if change.verified is False else "info", describe(change))
+        except HookdevError as exc:
+            self.notify("error", f"okta: connecting the org failed: {exc}")
+        poller = Poller(self.client, self.store_path, state.org(self.client.base), self.settings.okta.poll_interval,
+                        self.on_events, self.notify, since=started - 5)
+        self._poller = asyncio.create_task(poller.run(), name="hookdev-okta-log")
+
+    async def stop(self) -> None:
+        """Stop polling, then deactivate or restore what connect changed, so the org stops calling this laptop."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self.client is None:
+            return
+        client, self.client = self.client, None
+        try:
+            async with asyncio.timeout(DISCONNECT_TIMEOUT_S):
+                async for change in disconnect(client, self.settings, state_for(self.store_path)):
+                    self.notify("info", describe(change))
+        except (HookdevError, TimeoutError) as exc:
+            self.notify("error", f"okta: disconnecting failed ({exc or 'timed out'}); the org may still call this "
+                                 "URL: run `hookdev okta disconnect`")
+        finally:
+            await client.close()
