@@ -79,7 +79,10 @@ def _client(settings: Settings) -> Any:
 
 
 def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    print(json.dumps(data) if args.json else text, flush=True)
+    """One JSON line, or the text line made safe for the terminal (names and messages come from the org)."""
+    from hookdev.io.terminal import safe_text
+
+    print(json.dumps(data) if args.json else safe_text(text), flush=True)
 
 
 # -- status ----------------------------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
-    from hookdev.io.okta_log import clean
+    from hookdev.io.terminal import safe_text
     from hookdev.okta_api.connect import list_hooks, state_for
     from hookdev.runtime import read_runtime
 
@@ -100,8 +103,8 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
     for hook in hooks:
         mark = "*" if hook.points_at(here) else " "
         status = hook.status + (f"/{hook.verification}" if hook.verification else "")
-        _emit(args, hook.to_json(here), clean(f"{mark} {hook.type:<6} {hook.kind:<15} {status:<17} {hook.id:<20} "
-                                              f"{hook.name}  {hook.uri}"))
+        line = f"{mark} {hook.type:<6} {hook.kind:<15} {status:<17} {hook.id:<20} {hook.name}  {hook.uri}"
+        _emit(args, hook.to_json(here), safe_text(line))
     if not args.json:
         pointing = sum(h.points_at(here) for h in hooks)
         print(f"{len(hooks)} hook(s) in {client.base}; {pointing} point at this hookdev (*)"
@@ -210,7 +213,7 @@ async def _preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _preview_text(result: Any) -> str:
-    from hookdev.io.okta_log import clean
+    from hookdev.io.terminal import safe_text
 
     lines = [f"Okta executed the {result.kind} hook {result.hook_id}: HTTP {result.okta_status}"]
     if result.error:
@@ -227,7 +230,7 @@ def _preview_text(result: Any) -> str:
         lines.append(f"the call Okta made: exchange {result.exchange_id}   (hookdev show {result.exchange_id})")
     else:
         lines.append("the call Okta made is not in this store (is `hookdev serve` recording to another --store?)")
-    return clean("\n".join(lines))
+    return safe_text("\n".join(lines), multiline=True)
 
 
 # -- logs ------------------------------------------------------------------------------------------------------

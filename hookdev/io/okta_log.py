@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """Text from the org made safe for a terminal: control characters shown escaped, never raw."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+from hookdev.io.terminal import safe_text
 
 
 def _when(event: Mapping[str, Any]) -> str:
@@ -21,25 +15,25 @@ def _when(event: Mapping[str, Any]) -> str:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
-        return clean(value) or "?"
+        return safe_text(value) or "?"
 
 
 def _targets(event: Mapping[str, Any]) -> str:
     names = [f"{t.get('displayName') or t.get('alternateId') or '?'} ({t.get('id')})"
              for t in event.get("target") or [] if isinstance(t, Mapping)]
-    return clean(", ".join(names))
+    return safe_text(", ".join(names))
 
 
 def _outcome(event: Mapping[str, Any]) -> tuple[str, str]:
     found = event.get("outcome")
     outcome: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    return clean(str(outcome.get("result") or "-")), clean(str(outcome.get("reason") or ""))
+    return safe_text(str(outcome.get("result") or "-")), safe_text(str(outcome.get("reason") or ""))
 
 
 def event_line(event: Mapping[str, Any], exchange_id: str | None = None) -> str:
     """`2026-06-30 12:00:01  inline_hook.executed  SUCCESS  hookdev token (cal...)  exchange 01h...`"""
     result, reason = _outcome(event)
-    parts = [_when(event), clean(str(event.get("eventType", "?"))), result]
+    parts = [_when(event), safe_text(str(event.get("eventType", "?"))), result]
     if reason:
         parts.append(f"({reason})")
     targets = _targets(event)
@@ -59,8 +53,8 @@ def _debug(event: Mapping[str, Any]) -> Mapping[str, Any]:
 def event_block(event: Mapping[str, Any]) -> str:
     """One event in full for a reader: what happened, to which hook, the outcome, and Okta's debug data."""
     result, reason = _outcome(event)
-    lines = [f"{_when(event)}  {clean(str(event.get('eventType', '?')))}  {result}"]
-    message = clean(str(event.get("displayMessage") or ""))
+    lines = [f"{_when(event)}  {safe_text(str(event.get('eventType', '?')))}  {result}"]
+    message = safe_text(str(event.get("displayMessage") or ""))
     if message:
         lines.append(f"  {message}")
     if reason:
@@ -70,12 +64,12 @@ def event_block(event: Mapping[str, Any]) -> str:
         lines.append(f"  hook: {targets}")
     debug = _debug(event)
     if debug.get("requestId"):
-        lines.append(f"  request id: {clean(str(debug['requestId']))}")
+        lines.append(f"  request id: {safe_text(str(debug['requestId']))}")
     rest = {k: v for k, v in debug.items() if k not in ("requestId", "requestUri", "url")}
     if rest:
         text = json.dumps(rest, indent=2, ensure_ascii=True, default=str)
         lines.append("  debug data: " + text.replace("\n", "\n  "))
-    return "\n".join(lines)
+    return safe_text("\n".join(lines), multiline=True)
 
 
 def events_text(events: Iterable[Mapping[str, Any]]) -> str:
