@@ -509,7 +509,7 @@ class Store:
             conn.executemany(
                 "INSERT INTO okta_events (uuid, exchange_id, published, event_type, event) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(uuid) DO UPDATE SET exchange_id = COALESCE(excluded.exchange_id, exchange_id)",
-                [(e.uuid, e.exchange_id, e.published, e.event_type, json.dumps(e.event)) for e in events],
+                [(e.uuid, e.exchange_id, e.published, e.event_type, jsonfast.dumps(e.event)) for e in events],
             )
             conn.execute("COMMIT")
 
@@ -520,7 +520,7 @@ class Store:
             "ORDER BY published",
             (exchange_id,),
         )
-        return [OktaEvent(r["uuid"], r["exchange_id"], r["published"], r["event_type"], json.loads(r["event"]))
+        return [OktaEvent(r["uuid"], r["exchange_id"], r["published"], r["event_type"], jsonfast.loads(r["event"]))
                 for r in rows]
 
     def count(self, flt: Filter | None = None) -> int:
