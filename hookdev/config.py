@@ -23,6 +23,10 @@ class ServerSettings:
     store: str = ".hookdev/hookdev.db"
     max_body: int = 1024 * 1024
     """Largest request body accepted, in bytes; larger ones are answered 413."""
+    max_exchanges: int = 100_000
+    """Retention: the store keeps the newest this many exchanges; the oldest go first."""
+    max_store_mb: int = 1024
+    """Retention: the store stays within this many MiB; the oldest exchanges go first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +328,10 @@ def _check(s: Settings) -> None:
         raise ConfigError("server.port", f"must be between 0 and 65535, got {s.server.port}")
     if s.server.max_body < 1024:
         raise ConfigError("server.max_body", f"must be at least 1024 bytes, got {s.server.max_body}")
+    if s.server.max_exchanges < 1:
+        raise ConfigError("server.max_exchanges", f"must be at least 1, got {s.server.max_exchanges}")
+    if s.server.max_store_mb < 1:
+        raise ConfigError("server.max_store_mb", f"must be at least 1 (MiB), got {s.server.max_store_mb}")
     if s.auth.mode == "header" and not s.auth.secret:
         raise ConfigError("auth.secret", "header mode needs the secret value Okta sends in the header")
     if s.auth.mode == "header" and not s.auth.header:

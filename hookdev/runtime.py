@@ -14,7 +14,15 @@ def runtime_file(store_path: Path) -> Path:
 
 
 def write_runtime(store_path: Path, data: dict[str, Any]) -> None:
-    runtime_file(store_path).write_text(json.dumps(data), encoding="utf-8")
+    """Write the run-time file readable by the user only (it names the control channel), atomically."""
+    path = runtime_file(store_path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, json.dumps(data).encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 def read_runtime(store_path: Path) -> dict[str, Any] | None:
@@ -28,15 +36,17 @@ def read_runtime(store_path: Path) -> dict[str, Any] | None:
     return data
 
 
-def remove_runtime(store_path: Path, pid: int) -> None:
+def remove_runtime(store_path: Path, pid: int) -> bool:
     """Remove the run-time file if it is this process's (a second serve on the store may have replaced it)."""
     path = runtime_file(store_path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("pid") == pid:
             path.unlink()
+            return True
     except (OSError, ValueError, AttributeError):
         pass
+    return False
 
 
 def alive(pid: object) -> bool:

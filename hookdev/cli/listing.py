@@ -55,7 +55,7 @@ def open_store(settings: Settings) -> Store:
     path = settings.path(settings.server.store)
     if not path.exists():
         raise HookdevError(f"no store at {path}: nothing recorded yet (start `hookdev serve`, or pass --store)")
-    return Store(path)
+    return Store(path, readonly=True)  # reading never needs write access (a copied or shared store)
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -123,6 +123,13 @@ def _pretty(body: bytes, reveal: bool) -> str:
     return json.dumps(parsed if reveal else mask_body(parsed), indent=2, ensure_ascii=True)
 
 
+def truncation_note(ex: Exchange) -> str:
+    """Why only the start of a request body was kept."""
+    if not ex.auth.ok and ex.status == 401:
+        return "refused by auth: only the first 4 KiB of the body was kept"
+    return "body over the size limit, or the caller hung up: only its start was kept"
+
+
 def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool = False) -> str:
     """Everything about one exchange, with secrets masked unless reveal."""
     req, resp = ex.request, ex.response
@@ -136,7 +143,7 @@ def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool 
         line(f"── request ── {req.method} {req.path}{'?' + req.query if req.query else ''}  from {req.remote or '?'}"),
         *(line(f"{k}: {v}") for k, v in headers),
         "",
-        _pretty(req.body, reveal) + ("\n(body over the size limit: only its start was kept)" if req.truncated else ""),
+        _pretty(req.body, reveal) + (f"\n({truncation_note(ex)})" if req.truncated else ""),
         "",
         line(f"── auth ── {auth_label(ex)}"),
     ]

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 OKTA_BUDGET_S = 3.0
 KEPT_OF_OVERSIZED = 64 * 1024
 """How much of a body over the limit is kept in the store, so the user can see what it was."""
+KEPT_OF_REFUSED = 4 * 1024
+"""How much of the body of a call refused by auth is kept: enough to recognise it, too little to fill a disk."""
 REPLAY_HEADER = "X-Hookdev-Replay-Of"
 EVENT_HOOKS_NO_OAUTH = (
     ". Note: Okta secures event hooks with a header secret only, never OAuth 2.0; "
@@ -158,6 +160,8 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     except _Refused as refused:
         answer = Answer.json(refused.status, refused.payload, source="error", error=str(refused))
     answer = _public(answer)
+    if not verdict.ok and receiver.enforce and len(snapshot.body) > KEPT_OF_REFUSED:
+        snapshot = dataclasses.replace(snapshot, body=snapshot.body[:KEPT_OF_REFUSED], truncated=True)
     duration_ms = (time.monotonic() - started) * 1000
     response = ResponseSnapshot(status=answer.status, headers=answer.headers, body=answer.body)
     exchange = Exchange(

@@ -17,8 +17,8 @@ from hookdev.config import Settings
 from hookdev.errors import HookdevError, TunnelError
 from hookdev.models import Exchange
 from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
-from hookdev.receiver.store import Store
-from hookdev.runtime import remove_runtime, write_runtime
+from hookdev.receiver.store import Retention, Store
+from hookdev.runtime import alive, read_runtime, remove_runtime, write_runtime
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,9 @@ class Session:
     _listeners: list[Callable[[Exchange], None]] = field(default_factory=list)
     _notices: list[Callable[[str, str], None]] = field(default_factory=list)
     _store_error: str | None = None
+    _other: dict[str, Any] | None = None
+    """The run-time record of another serve already running on the store when this one started."""
+    _dropped: int = 0
     paths: list[str] = field(default_factory=list)
     """Hook paths in use: those of earlier calls in the store, then each new one as it arrives."""
     okta: Any = None
@@ -123,7 +126,8 @@ class Session:
     async def start(self) -> None:
         s = self.settings
         if self.store is None:
-            self.store = await asyncio.to_thread(Store, self.store_path)
+            retention = Retention(s.server.max_exchanges, s.server.max_store_mb * 1024 * 1024)
+            self.store = await asyncio.to_thread(lambda: Store(self.store_path, retention=retention))
         self.store.start()
         self.store.subscribe(self._recorded)
         self.paths = await asyncio.to_thread(self.store.recent_paths, MAX_PATHS)
@@ -133,6 +137,11 @@ class Session:
         self.receiver = await self._build_receiver(self.store)
         self.server = HookServer(create_app(self.receiver), sock)
         await self.server.start()
+        self._other = await asyncio.to_thread(read_runtime, self.store_path)
+        if self._other is not None and self._other.get("pid") != os.getpid():
+            self.notify("warning", f"another hookdev serve (pid {self._other.get('pid')}, {self._other.get('url')}) "
+                                   f"records to {self.store_path} too; `replay` and `inspect` reach this one "
+                                   f"({self.local_url}) until it stops. Give each serve its own --store.")
         await asyncio.to_thread(self._write_runtime)
         if s.tunnel.enabled or self.tunnel is not None:
             await self._start_tunnel(self.server.port)
@@ -218,6 +227,12 @@ class Session:
         elif self._store_error and not error:
             self.notify("info", f"recording to {self.store_path} works again")
         self._store_error = error
+        dropped = self.store.dropped if self.store is not None else 0
+        if dropped > self._dropped:
+            mib = self.store.max_pending_bytes // (1024 * 1024) if self.store is not None else 0
+            self.notify("error", f"{dropped - self._dropped} unrecorded call(s) given up: the disk still refuses "
+                                 f"writes and at most {mib} MiB of calls wait in memory (free some space)")
+            self._dropped = dropped
 
     def _write_runtime(self) -> None:
         write_runtime(self.store_path, {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid()})
@@ -243,4 +258,7 @@ class Session:
         if self.store is not None:
             store, self.store = self.store, None
             await asyncio.to_thread(store.close)
-            remove_runtime(self.store_path, os.getpid())
+            removed = remove_runtime(self.store_path, os.getpid())
+            other = self._other
+            if removed and other is not None and other.get("pid") != os.getpid() and alive(other.get("pid")):
+                write_runtime(self.store_path, other)  # the serve that was here first is the one running now

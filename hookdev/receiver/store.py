@@ -120,6 +120,10 @@ _WORD = re.compile(r"[^\W_]")
 
 MAX_PENDING = 10_000
 """Exchanges kept in memory while the disk refuses writes; older ones are dropped past this."""
+MAX_PENDING_BYTES = 64 * 1024 * 1024
+"""...and past this many bytes of them, so a stranger's big bodies cannot fill the memory either."""
+RETAIN_CHUNK = 2000
+"""Oldest exchanges deleted per transaction by retention, so a writer turn never stalls for long."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +279,20 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
+def _size(ex: Exchange) -> int:
+    """Roughly what an exchange costs held in memory or stored: its bodies and log, plus its headers."""
+    headers = sum(len(k) + len(v) for k, v in ex.request.headers) + sum(len(k) + len(v) for k, v in ex.response.headers)
+    return len(ex.request.body) + len(ex.response.body) + len(ex.log) + headers + 512
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How much the store keeps: the newest `max_exchanges`, in at most `max_bytes`; oldest go first."""
+
+    max_exchanges: int | None = None
+    max_bytes: int | None = None
+
+
 def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     """Write rows and index their text, inside the caller's transaction."""
     last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
@@ -283,23 +301,39 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 
 class Store:
-    """Exchanges on disk. Writes go through one writer thread in batches; reads use their own connection."""
+    """Exchanges on disk. Writes go through one writer thread in batches; reads use their own connection.
 
-    def __init__(self, path: str | Path) -> None:
+    `retention` bounds what is kept (the oldest exchanges go first); `readonly` opens an existing store for
+    reading only (list, show, export), so a store on read-only media or someone else's can still be read.
+    """
+
+    def __init__(self, path: str | Path, *, retention: Retention | None = None, readonly: bool = False,
+                 max_pending_bytes: int = MAX_PENDING_BYTES) -> None:
         self.path = Path(path)
+        self.retention = retention or Retention()
+        self.readonly = readonly
+        self.max_pending_bytes = max_pending_bytes
         self._listeners: list[Callable[[Exchange], None]] = []
         self._inbox = _Inbox()
         self._pending: list[Exchange] = []
+        self._pending_bytes = 0
+        self.dropped = 0
+        """Exchanges given up while the disk refused writes (the memory bounds were reached)."""
+        self.removed = 0
+        """Old exchanges deleted by retention since the store was opened."""
         self._writer: threading.Thread | None = None
         self._read_lock = threading.Lock()
         self.last_error: str | None = None
         """The last write failure (disk full, read-only...), cleared when writing works again."""
-        self._open()
+        if readonly:
+            self._open_readonly()
+        else:
+            self._open()
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def _open(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             self._reader = _connect(self.path)
@@ -312,8 +346,24 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from exc
 
+    def _open_readonly(self, upgraded: bool = False) -> None:
+        if not self.path.is_file():
+            raise StoreError(f"no store at {self.path}")
+        conn, version = _connect_readonly(self.path)
+        if version < SCHEMA_VERSION and not upgraded and os.access(self.path.parent, os.W_OK):
+            conn.close()
+            Store(self.path).close()  # written by an older hookdev: upgrade it once, while we may write
+            return self._open_readonly(upgraded=True)
+        if version != SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(f"{self.path} has schema {version} and this hookdev reads {SCHEMA_VERSION}; "
+                             "open it once with write access (or with the hookdev that wrote it)")
+        self._reader = conn
+
     def start(self) -> None:
         """Start the writer thread (needed by add(); add_now() works without it)."""
+        if self.readonly:
+            raise StoreError(f"the store {self.path} is open read-only")
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_loop, name="hookdev-store", daemon=True)
             self._writer.start()
@@ -383,11 +433,47 @@ class Store:
     def _write_loop(self) -> None:
         with self._write_conn() as conn:
             stopping = False
+            self._retain(conn)
             while not stopping:
                 # After a refused write, wake within a second to retry even if no new exchange comes.
                 items = self._inbox.take(1000, timeout=1.0 if self._pending else None)
                 stopping = any(item is None for item in items)
                 self._commit(conn, [item for item in items if item is not None])
+                self._retain(conn)  # after the batch's answers are released, never before them
+
+    def _retain(self, conn: sqlite3.Connection) -> None:
+        """Delete the oldest exchanges past max_exchanges or max_bytes, a chunk per transaction.
+
+        Stops early when calls are waiting, so catching up on a store far over its bounds never holds
+        up an answer; the next turn continues. Deleted pages are reused, so the file stops growing.
+        """
+        keep = self.retention
+        if (keep.max_exchanges is None and keep.max_bytes is None) or self._pending:
+            return
+        try:
+            while self._inbox.empty():
+                first, last = conn.execute("SELECT MIN(seq), MAX(seq) FROM exchanges").fetchone()
+                if first is None:
+                    return
+                rows = last - first + 1  # seq only grows and only the oldest are deleted: no gaps
+                excess = rows - keep.max_exchanges if keep.max_exchanges is not None else 0
+                if keep.max_bytes is not None:
+                    used = _used_bytes(conn)
+                    if used > keep.max_bytes:
+                        # Down to 90 %, so a full store does not delete at every batch.
+                        share = (used - keep.max_bytes * 0.9) / used
+                        excess = max(excess, int(rows * share) + 1)
+                if excess <= 0:
+                    return
+                count = min(excess, RETAIN_CHUNK, rows)
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("DELETE FROM exchanges WHERE seq < ?", (first + count,))
+                conn.execute("COMMIT")
+                self.removed += count
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            log.warning("removing old exchanges from %s failed: %s", self.path, exc)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> None:
         rows = [_row(ex) for ex in self._pending] + [_row(ex) for ex, _ in batch]
@@ -398,14 +484,14 @@ class Store:
                 _insert(conn, rows)
                 conn.execute("COMMIT")
                 self._pending.clear()
+                self._pending_bytes = 0
             except sqlite3.Error as exc:
                 error = str(exc)
                 try:
                     conn.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass
-                self._pending.extend(ex for ex, _ in batch)
-                del self._pending[:-MAX_PENDING]
+                self._hold([ex for ex, _ in batch])
         if error and error != self.last_error:
             log.error("recording to %s failed: %s; answers still go back, retrying", self.path, error)
         self.last_error = error
@@ -420,6 +506,28 @@ class Store:
                 loop.call_soon_threadsafe(_settle_all, futures, error)
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
+
+    def _hold(self, refused: list[Exchange]) -> None:
+        """Keep what the disk refused in memory for the next try, within MAX_PENDING and max_pending_bytes."""
+        self._pending.extend(refused)
+        self._pending_bytes += sum(_size(ex) for ex in refused)
+        drop = max(len(self._pending) - MAX_PENDING, 0)
+        over = self._pending_bytes
+        for ex in self._pending[:drop]:
+            over -= _size(ex)
+        while over > self.max_pending_bytes and drop < len(self._pending) - 1:
+            over -= _size(self._pending[drop])
+            drop += 1
+        if drop:
+            del self._pending[:drop]
+            self._pending_bytes = over
+            self.dropped += drop
+            log.error("the disk still refuses writes: %d older unrecorded call(s) given up to bound memory", drop)
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of exchanges held in memory, waiting for the disk."""
+        return self._pending_bytes
 
     # -- reading -------------------------------------------------------------------------------------
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
@@ -612,6 +720,45 @@ class _Inbox:
         while self._items and len(items) < limit:
             items.append(self._items.popleft())
         return items
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+def _connect_readonly(path: Path) -> tuple[sqlite3.Connection, int]:
+    """A read-only connection and the schema version it sees."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    error: sqlite3.Error | None = None
+    # On read-only media SQLite cannot create the WAL's shared-memory file: read the file as immutable then.
+    for suffix in ("", "&immutable=1"):
+        conn = sqlite3.connect(uri + suffix, uri=True, timeout=10, check_same_thread=False, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 10000")
+            return conn, int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            conn.close()
+            error = exc
+    raise StoreError(f"cannot read the store {path}: {error}")
+
+
+def _used_bytes(conn: sqlite3.Connection) -> int:
+    """Bytes the database uses (its pages minus the free ones)."""
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    return int((pages - free) * conn.execute("PRAGMA page_size").fetchone()[0])
+
+
+def private_folder(folder: Path) -> None:
+    """Create the store's folder readable by the user only; hookdev's own .hookdev is made private again."""
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+    elif folder.name == ".hookdev" and folder.stat().st_mode & 0o077 and os.access(folder, os.W_OK):
+        # It holds the exchanges (bodies, tokens), the signing keys and the agent's authtoken.
+        try:
+            folder.chmod(0o700)
+        except OSError:
+            pass
 
 
 def _settle_all(futures: list[asyncio.Future[None]], error: str | None) -> None:

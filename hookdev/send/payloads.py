@@ -95,7 +95,7 @@ def load(spec: str, *, store_path: Path | None = None, cwd: Path | None = None) 
     if sample is not None:
         return from_file(sample, f"sample {sample.name}")
     if store_path is not None and store_path.exists():
-        store = Store(store_path)
+        store = Store(store_path, readonly=True)
         try:
             ex = store.get(spec)
         except StoreError as exc:

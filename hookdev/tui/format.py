@@ -11,7 +11,7 @@ from rich.json import JSON
 from rich.text import Text
 
 from hookdev.io.redact import mask_body, mask_headers
-from hookdev.io.render import KIND_LABELS, claim_time, clock, span, validation_label
+from hookdev.io.render import KIND_LABELS, claim_time, clock, span, truncation_note, validation_label
 from hookdev.io.terminal import is_safe, safe_text
 from hookdev.models import Exchange, Headers
 
@@ -105,7 +105,7 @@ def request_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> Re
     parts: list[RenderableType] = [head, Text(""), _heading("Headers"), _headers(headers), _heading("Body")]
     parts.append(_body(req.body, reveal))
     if req.truncated:
-        parts.append(Text("(body over the size limit: only its start was kept)", style=WARN))
+        parts.append(Text(f"({truncation_note(ex)})", style=WARN))
     if not reveal:
         parts.append(Text("\nsecrets are masked: press s to reveal", style=DIM))
     return Group(*parts)
