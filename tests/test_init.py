@@ -186,3 +186,31 @@ async def test_event_hook_logs_the_deactivated_user(tmp_path: Path) -> None:
     assert answer.log.startswith("deactivated: marcus.lee@example.com")
     batch = await answer_for(tmp_path, sample("event-batch"))
     assert batch.status == 204 and batch.log == ""
+
+
+@pytest.mark.parametrize(("guide", "kinds", "events"), [
+    ("token", ("token",), ()),
+    ("progressive", ("registration",), ()),
+    ("password-import", ("password_import",), ()),
+    ("event", ("event",), ("user.lifecycle.deactivate",)),
+])
+def test_init_names_the_org_and_the_hook_okta_connect_registers(
+    tmp_path: Path, guide: str, kinds: tuple[str, ...], events: tuple[str, ...]
+) -> None:
+    from hookdev.okta_api.connect import kinds_in_use
+
+    assert init(tmp_path, guide, "--org", "https://dev-123456.okta.com/") == 0
+    settings = load_settings(tmp_path / "hookdev.toml", environ={})
+    assert settings.okta.org_url == "https://dev-123456.okta.com"
+    assert (settings.okta.kinds, settings.okta.events) == (kinds, events)
+    assert kinds_in_use(settings, None, {}) == list(kinds)
+
+
+def test_init_without_org_leaves_a_placeholder_that_okta_commands_explain(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert init(tmp_path, "saml") == 0
+    assert "--okta" not in capsys.readouterr().out
+    assert main(["okta", "status", "--config", str(tmp_path / "hookdev.toml")]) == 2
+    assert "placeholder" in capsys.readouterr().err
+    assert init(tmp_path / "other", "saml", "--org", "http://dev-1.okta.com") == 2
+    assert not (tmp_path / "other" / "hookdev.toml").exists()

@@ -37,6 +37,14 @@ GUIDES: dict[str, Guide] = {
     "event": Guide("event hook (deactivated users)", "event.py", "/userDeactivated", "event"),
 }
 
+OKTA_HOOKS = {
+    "progressive": 'kinds = ["registration"]',
+    "password-import": 'kinds = ["password_import"]',
+    "user-import": 'kinds = ["user_import"]',
+    "event": 'kinds = ["event"]\nevents = ["user.lifecycle.deactivate"]',
+}
+"""The [okta] lines of each guide: the hook `hookdev okta connect` registers (by default, the guide's kind)."""
+
 EPILOG = """\
 examples:
   hookdev init registration             allow only example.com sign-ups
@@ -58,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", choices=tuple(GUIDES), metavar="KIND", help=f"one of: {', '.join(GUIDES)}")
     p.add_argument("--dir", default=".", metavar="D", help="folder to write into (created if missing; default .)")
     p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.add_argument("--org", metavar="URL", help="your Okta org (https://dev-123456.okta.com), for `hookdev okta` "
+                                                "and `serve --tunnel --okta`")
     p.set_defaults(run=run)
 
 
@@ -65,11 +75,14 @@ def scaffold_text(name: str) -> str:
     return resources.files("hookdev").joinpath("scaffolds", name).read_text(encoding="utf-8")
 
 
-def planned_files(kind: str) -> dict[str, str]:
+def planned_files(kind: str, org_url: str = "") -> dict[str, str]:
     """File name -> content that `init KIND` writes."""
     guide = GUIDES[kind]
+    config = scaffold_text("hookdev.toml").replace("{title}", guide.title).replace("{kind}", kind)
+    hooks = OKTA_HOOKS.get(kind, f'kinds = ["{kind}"]')
+    config = config.replace("{org_url}", org_url or "https://{yourOktaDomain}").replace("{okta_hooks}", hooks)
     return {
-        "hookdev.toml": scaffold_text("hookdev.toml").replace("{title}", guide.title).replace("{kind}", kind),
+        "hookdev.toml": config,
         ".env": scaffold_text("env"),
         "hooks.py": scaffold_text(guide.scaffold),
     }
@@ -77,7 +90,12 @@ def planned_files(kind: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
-    files = planned_files(args.kind)
+    org_url = ""
+    if args.org:
+        from hookdev.okta_api.client import check_org_url
+
+        org_url = check_org_url(args.org)
+    files = planned_files(args.kind, org_url)
     existing = [name for name in files if (folder / name).exists()]
     if existing and not args.force:
         names = ", ".join(str(folder / name) for name in existing)
@@ -92,12 +110,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"created {folder / name}" + (" (overwritten)" if name in existing else ""))
     guide = GUIDES[args.kind]
     cd = f"  cd {folder}\n" if folder.resolve() != Path.cwd().resolve() else ""
-    print(
-        f"\nnext:\n{cd}"
-        "  hookdev serve                  # answers with hooks.py and reloads it when you save\n"
-        f"  hookdev send {guide.sample} --to http://127.0.0.1:8080{guide.path}   # in another terminal\n"
-        "  hookdev serve --tunnel         # for a real Okta org (needs an ngrok authtoken)\n"
-        f"then point the {guide.title} at <URL>{guide.path} with authentication field \"authorization\" "
-        "and secret \"Basic YWRtaW46c3VwZXJzZWNyZXQ=\"."
-    )
+    steps = [
+        "  hookdev serve                  # answers with hooks.py and reloads it when you save",
+        f"  hookdev send {guide.sample} --to http://127.0.0.1:8080{guide.path}   # in another terminal",
+        "  hookdev serve --tunnel         # for a real Okta org (needs an ngrok authtoken)",
+    ]
+    paste = (f"then point the {guide.title} at <URL>{guide.path} with authentication field \"authorization\" "
+             "and secret \"Basic YWRtaW46c3VwZXJzZWNyZXQ=\".")
+    if org_url:
+        steps.append("  hookdev serve --tunnel --okta  # or: hookdev points the org's hook here until serve stops "
+                     "(needs OKTA_API_TOKEN too)")
+        paste = "(with --okta there is nothing to paste) or " + paste
+    print(f"\nnext:\n{cd}" + "\n".join(steps) + "\n" + paste)
     return 0

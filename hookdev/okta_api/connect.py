@@ -84,13 +84,12 @@ class Change:
     uri: str
     status: str
     verified: bool | None = None
+    """Event hooks: whether Okta's verification GET got its challenge back; None for inline hooks."""
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "type": self.type, "id": self.id, "kind": self.kind,
-                               "name": self.name, "uri": self.uri, "status": self.status}
-        if self.type == "event":
-            out["verified"] = self.verified
+                               "name": self.name, "uri": self.uri, "status": self.status, "verified": self.verified}
         if self.note:
             out["note"] = self.note
         return out

@@ -8,6 +8,7 @@ from hookdev.receiver.session import Session
 from tests.okta_api.cli import hookdev, write_config
 from tests.okta_api.conftest import PASSWORD
 from tests.okta_double import Org
+from tests.test_cli_startup import imported_by
 
 
 async def test_connect_preview_logs_status_disconnect_from_the_command_line(tmp_path: Path, org: Org,
@@ -20,8 +21,9 @@ async def test_connect_preview_logs_status_disconnect_from_the_command_line(tmp_
     runs.append(connected)
     assert connected.rc == 0, connected.err
     [change] = connected.lines()
-    assert {"action", "id", "kind", "uri", "status"} <= set(change)
-    assert (change["action"], change["kind"], change["status"]) == ("created", "token", "ACTIVE")
+    assert {"action", "id", "kind", "uri", "status", "verified"} <= set(change)
+    assert (change["action"], change["kind"], change["status"], change["verified"]) == (
+        "created", "token", "ACTIVE", None)
     assert change["uri"] == receiver.local_url + "/tokenHook"
 
     status = await hookdev(tmp_path, "okta", "status", "--json", token=org.token)
@@ -57,6 +59,11 @@ async def test_connect_preview_logs_status_disconnect_from_the_command_line(tmp_
 
     for run in runs:
         assert org.token not in run.out + run.err and PASSWORD not in run.out + run.err
+
+
+def test_the_okta_command_starts_without_aiohttp() -> None:
+    out, modules = imported_by("okta", "connect", "--help")
+    assert "--adopt" in out and not modules & {"aiohttp", "jwt", "cryptography", "textual"}
 
 
 async def test_connect_without_a_public_url_is_refused_with_exit_2(tmp_path: Path, org: Org) -> None:

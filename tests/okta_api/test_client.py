@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from hookdev.errors import ConfigError, OktaError
 from hookdev.okta_api.client import ApiToken, OktaClient, check_org_url
@@ -109,6 +111,24 @@ async def test_a_service_app_signs_in_with_private_key_jwt_and_dpop_when_require
     [(scopes, jkt)] = org.issued.values()  # one token, reused for both calls
     assert scopes == ALL_SCOPES and (jkt is not None) == dpop
     assert {scheme for *_, scheme in org.requests} == {"DPoP" if dpop else "Bearer"}
+
+
+async def test_a_service_app_key_can_be_the_private_jwk_okta_generates(
+    tmp_path: Path, org: Org, app_key: rsa.RSAPrivateKey
+) -> None:
+    jwk = json.loads(RSAAlgorithm.to_jwk(app_key)) | {"kid": "key-from-okta"}
+    key_file = tmp_path / "service-app.jwk.json"
+    key_file.write_text(json.dumps(jwk))
+    org.apps["0oaservice"] = ServiceApp("0oaservice", app_key.public_key(), set(ALL_SCOPES))
+    async with OktaClient.from_settings(service_settings(tmp_path, org, key_file)) as client:
+        assert await client.get_all("/api/v1/eventHooks") == []
+    assert org.assertion_kids == ["key-from-okta"]
+
+    public = {k: v for k, v in jwk.items() if k in ("kty", "n", "e", "kid")}
+    key_file.write_text(json.dumps({"keys": [public]}))
+    async with OktaClient.from_settings(service_settings(tmp_path, org, key_file)) as client:
+        with pytest.raises(ConfigError, match="holds a public key"):
+            await client.get_all("/api/v1/eventHooks")
 
 
 async def test_a_service_app_okta_does_not_know_or_without_the_scopes_is_told_what_to_fix(

@@ -142,6 +142,7 @@ async def token(request: web.Request) -> web.Response:
         return refuse("unsupported_grant_type", "The authorization grant type is not supported.")
     assertion = str(form.get("client_assertion", ""))
     try:
+        org.assertion_kids.append(jwt.get_unverified_header(assertion).get("kid"))
         client_id = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
         app = org.apps[client_id]
         claims = jwt.decode(assertion, app.public_key, algorithms=["RS256"], audience=token_url, issuer=client_id)

@@ -221,6 +221,8 @@ class Org:
     apps: dict[str, ServiceApp] = field(default_factory=dict)
     issued: dict[str, tuple[set[str], str | None]] = field(default_factory=dict)
     """Access token -> (scopes, DPoP key thumbprint or None)."""
+    assertion_kids: list[str | None] = field(default_factory=list)
+    """The kid of each client assertion the token endpoint was given."""
     dpop_nonce: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     hooks: dict[str, Hook] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
