@@ -46,9 +46,20 @@ class OktaLink:
         self.settings = settings
         self.store_path = store_path
         self.notify = notify
-        self.on_events = on_events or (lambda events, matches: None)
+        self.on_events = on_events or self.report
         self.client: OktaClient | None = None
         self._poller: asyncio.Task[None] | None = None
+
+    def report(self, events: list[dict[str, Any]], matches: dict[str, str]) -> None:
+        """One notice per call Okta logged (executed, processed, delivered, verified), with its exchange."""
+        from hookdev.io.okta_log import event_line
+        from hookdev.okta.syslog import CALL_EVENTS
+
+        for event in events:
+            if event.get("eventType") in CALL_EVENTS:
+                failed = (event.get("outcome") or {}).get("result") == "FAILURE"
+                line = event_line(event, matches.get(str(event.get("uuid"))))
+                self.notify("warning" if failed else "info", f"okta log: {line}")
 
     async def start(self, public_url: str | None, recorded: dict[str, str]) -> None:
         """Connect (the notices say what changed); failures are notices too: the receiver keeps serving."""

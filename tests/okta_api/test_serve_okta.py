@@ -91,6 +91,8 @@ async def test_serve_okta_connects_previews_matches_the_log_and_disconnects(tmp_
         finally:
             store.close()
         assert [e.event_type for e in kept] == ["inline_hook.executed"]
+        logged = await wait_for("log notice", lambda: notices(out, "okta log:"))
+        assert any("inline_hook.executed  SUCCESS" in n and f"exchange {exchange_id}" in n for n in logged)
         assert kept[0].event["debugContext"]["debugData"]["requestId"] == org.calls[-1]["headers"]["X-Okta-Request-Id"]
     finally:
         if serve.returncode is None:
