@@ -42,9 +42,11 @@ class OktaLink:
     """The org side of one serve: its client, what connect changed, and the System Log poller."""
 
     def __init__(self, settings: Settings, store_path: Path, notify: Notify,
-                 on_events: Callable[[list[dict[str, Any]], dict[str, str]], None] | None = None) -> None:
+                 on_events: Callable[[list[dict[str, Any]], dict[str, str]], None] | None = None,
+                 store: Any = None) -> None:
         self.settings = settings
         self.store_path = store_path
+        self.store = store
         self.notify = notify
         self.on_events = on_events or self.report
         self.client: OktaClient | None = None
@@ -77,7 +79,7 @@ class OktaLink:
         except HookdevError as exc:
             self.notify("error", f"okta: connecting the org failed: {exc}")
         poller = Poller(self.client, self.store_path, state.org(self.client.base), self.settings.okta.poll_interval,
-                        self.on_events, self.notify, since=started - 5)
+                        self.on_events, self.notify, since=started - 5, store=self.store)
         self._poller = asyncio.create_task(poller.run(), name="hookdev-okta-log")
 
     async def stop(self) -> None:

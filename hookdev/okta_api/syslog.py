@@ -77,11 +77,15 @@ def link_and_keep(store_path: Path, events: list[dict[str, Any]], org: OrgState)
 
     store = Store(store_path)
     try:
-        matches = link(store, events, org)
-        keep(store, events, matches)
-        return matches
+        return _link_and_keep_in(store, events, org)
     finally:
         store.close()
+
+
+def _link_and_keep_in(store: Any, events: list[dict[str, Any]], org: OrgState) -> dict[str, str]:
+    matches = link(store, events, org)
+    keep(store, events, matches)
+    return matches
 
 
 @dataclass
@@ -95,6 +99,8 @@ class Poller:
     on_events: Callable[[list[dict[str, Any]], dict[str, str]], None]
     notify: Callable[[str, str], None]
     since: float = 0.0
+    store: Any = None
+    """The open Store of the serve polling (else store_path is opened for each batch)."""
     _next: str | None = None
     _seen: dict[str, None] = field(default_factory=dict)
     """uuids already handed on, oldest first (bounded): a repeated page is not reported twice."""
@@ -111,7 +117,10 @@ class Poller:
                 failing = True
                 events = []
             if events:
-                matches = await asyncio.to_thread(link_and_keep, self.store_path, events, self.org)
+                if self.store is not None:  # the serve's own store: no second connection to open
+                    matches = await asyncio.to_thread(_link_and_keep_in, self.store, events, self.org)
+                else:
+                    matches = await asyncio.to_thread(link_and_keep, self.store_path, events, self.org)
                 self.on_events(events, matches)
             await asyncio.sleep(self.interval)
 
