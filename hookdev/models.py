@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
+from hookdev import jsontext
+
 Kind = Literal[
     "event_verification",
     "event",
@@ -94,10 +96,7 @@ class RequestSnapshot:
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ValueError when it is not JSON or is nested too deeply."""
-        try:
-            return json.loads(self.body)
-        except RecursionError:
-            raise ValueError("the JSON body is nested too deeply to parse") from None
+        return jsontext.loads(self.body)
 
     @property
     def text(self) -> str:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from aiohttp import ClientSession
 
+from hookdev import jsontext
 from hookdev.answers.responders import DefaultResponder
 from hookdev.models import Answer, AuthVerdict, HookCall, RequestSnapshot
 from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
@@ -81,6 +82,24 @@ async def test_bad_bodies_get_400_with_a_reason_and_are_recorded(client, store, 
     assert fragment in (await resp.json())["error"]
     ex = store.get(resp.headers["X-Hookdev-Exchange"])
     assert ex.status == 400 and ex.error and ex.request.body == body
+
+
+def nested(levels: int) -> bytes:
+    """A registration call whose data goes `levels` arrays and objects deep in all."""
+    inner = b"[" * (levels - 2) + b"1" + b"]" * (levels - 2)
+    return b'{"eventType": "com.okta.user.pre-registration", "data": {"x": ' + inner + b"}}"
+
+
+async def test_the_depth_limit_is_hookdevs_own_and_the_same_on_every_interpreter(client, store):
+    # 3.11's parser gives up near 1,000 levels and 3.13's far deeper; hookdev decides at MAX_DEPTH on both.
+    at_limit = await client.post("/registrationHook", data=nested(jsontext.MAX_DEPTH))
+    assert at_limit.status == 200
+    assert store.get(at_limit.headers["X-Hookdev-Exchange"]).kind == "registration"
+    for levels in (jsontext.MAX_DEPTH + 1, 3000):
+        over = await client.post("/registrationHook", data=nested(levels))
+        assert over.status == 400
+        assert "nested too deeply" in (await over.json())["error"]
+        assert store.get(over.headers["X-Hookdev-Exchange"]).request.body == nested(levels)
 
 
 async def test_oversized_body_gets_413_and_keeps_its_start(client, store):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hookdev import jsontext
 from hookdev.answers.watch import Poller
 from hookdev.errors import ResponseTemplateError
 from hookdev.models import Answer, Headers, HookCall, Kind
@@ -256,14 +257,14 @@ def _parse_file(file: Path) -> tuple[Template | None, ResponseTemplateError | No
     except (OSError, UnicodeDecodeError) as exc:
         return None, ResponseTemplateError(f"answer template {where} cannot be read: {exc}")
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
+    except jsontext.TooDeep:
+        return None, ResponseTemplateError(f"answer template {where} is nested too deeply to read")
     except json.JSONDecodeError as exc:
         return None, ResponseTemplateError(
             f"answer template {where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
             "fix it (it reloads on save) or delete it to get the default back"
         )
-    except RecursionError:
-        return None, ResponseTemplateError(f"answer template {where} is nested too deeply to read")
     try:
         return Template.from_json(data, where=f"answer template {where}"), None
     except ResponseTemplateError as exc:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from hookdev import jsontext
 from hookdev.models import INLINE_KINDS, Kind, Problem, ResponseSnapshot, Validation
 from hookdev.okta.commands import ALLOWED, ERROR_EFFECT, Call, check_commands, fails_for, member, type_name
 from hookdev.okta.patches import PATCH_RULES
@@ -221,8 +221,8 @@ def _check_inline_status(call: Call, response: ResponseSnapshot) -> list[Problem
 
 def _parse(response: ResponseSnapshot, fails: str) -> tuple[Any, Problem | None]:
     try:
-        return json.loads(response.body), None
-    except (ValueError, RecursionError) as exc:
+        return jsontext.loads(response.body), None
+    except ValueError as exc:
         return None, Problem("$", f"the body is not JSON ({exc}); send a JSON object", fails)
 
 

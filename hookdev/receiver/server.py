@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from hookdev import jsontext
 from hookdev.models import (
     JSON_HEADERS,
     NO_AUTH,
@@ -136,9 +137,11 @@ def parse_body(snapshot: RequestSnapshot) -> Any:
     if not snapshot.body.strip():
         raise _Refused(400, "empty body: Okta always sends a JSON object; send one with Content-Type: application/json")
     try:
-        return json.loads(snapshot.body)
-    except RecursionError:
-        raise _Refused(400, "the JSON body is nested too deeply to read") from None
+        return jsontext.loads(snapshot.body)
+    except jsontext.TooDeep:
+        raise _Refused(
+            400, f"the JSON body is nested too deeply to read (over {jsontext.MAX_DEPTH} levels of arrays and objects)"
+        ) from None
     except UnicodeDecodeError as exc:
         raise _Refused(400, f"the body is not valid UTF-8 (byte {exc.start}); Okta sends UTF-8 JSON") from None
     except ValueError as exc:
