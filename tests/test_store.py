@@ -36,8 +36,9 @@ def test_file_is_private_and_in_wal_mode(tmp_path):
     store = Store(path)
     store.add_now(make_exchange())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert store._reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
+    with sqlite3.connect(path) as conn:  # WAL is a property of the file, seen by any connection
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 async def test_group_commit_stores_every_concurrent_add(tmp_path):
@@ -51,6 +52,20 @@ async def test_group_commit_stores_every_concurrent_add(tmp_path):
     store.close()
 
 
+async def test_add_without_the_writer_says_so_instead_of_waiting_forever(tmp_path):
+    store = Store(tmp_path / "s.db")
+    with pytest.raises(RuntimeError, match=r"call start\(\) first"):
+        await asyncio.wait_for(store.add(make_exchange()), 30)
+    store.start()
+    assert await store.add(make_exchange())
+    store.close()
+    with pytest.raises(RuntimeError, match="writer thread"):
+        await asyncio.wait_for(store.add(make_exchange()), 30)
+    reopened = Store(tmp_path / "s.db")
+    assert reopened.count() == 1  # the one add that had a writer, and only that one
+    reopened.close()
+
+
 async def test_listeners_run_after_commit(tmp_path):
     store = Store(tmp_path / "s.db")
     store.start()
@@ -58,7 +73,7 @@ async def test_listeners_run_after_commit(tmp_path):
     store.subscribe(lambda ex: seen.append((ex.id, store.count())))
     ex = make_exchange()
     await store.add(ex)
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # add() schedules the listeners with call_soon: one turn of the loop runs them
     assert seen == [(ex.id, 1)]
     store.close()
 
@@ -103,7 +118,8 @@ def test_store_from_an_older_schema_opens_and_migrates(tmp_path):
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store._reader.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    with sqlite3.connect(path) as migrated:
+        assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     old = store.get("old0000000001")
     assert old is not None and old.source == "template" and old.log == "" and old.status == 204
     store.add_now(make_exchange())

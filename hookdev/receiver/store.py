@@ -384,6 +384,9 @@ class Store:
 
     async def add(self, exchange: Exchange) -> bool:
         """Commit an exchange (group commit); True once it is on disk, False if the disk refused it."""
+        if self._writer is None:  # nothing would ever take it off the queue: say so rather than wait forever
+            raise RuntimeError(f"Store.add() on {self.path} needs the writer thread: call start() first "
+                               "(add_now() writes without it)")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._inbox.put((exchange, future))
