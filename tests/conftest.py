@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import inspect
 import json
 import time
+from collections.abc import Awaitable, Callable
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -27,6 +30,27 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("HOOKDEV_") or name in ("NGROK_AUTHTOKEN", "OKTA_API_TOKEN"):
             monkeypatch.delenv(name)
+
+
+T = TypeVar("T")
+
+
+async def until(condition: Callable[[], T | Awaitable[T]], what: str, within: float = 20.0) -> T:
+    """Poll `condition` (sync or async) until it returns something true, and return that.
+
+    The deadline only bounds a failure: on a fast machine this returns at once, on a loaded one it waits as long
+    as the machine needs, so no test depends on how fast the machine is.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value  # type: ignore[return-value]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {within:g} s for {what}")
+        await asyncio.sleep(0.01)
 
 
 def make_settings(tmp_path: Path, **sections: dict[str, Any]) -> Settings:

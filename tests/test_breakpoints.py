@@ -3,32 +3,47 @@
 from __future__ import annotations
 
 import asyncio
-import time
+
+import pytest
 
 from hookdev.answers.breakpoints import BreakpointResponder
 from hookdev.answers.responders import DefaultResponder
 from hookdev.models import Answer, HookCall, RequestSnapshot
+from tests.conftest import until
+
+NOW = 1000.0
+"""The injected clock stands still: whether a call is still in budget never depends on the machine's speed."""
 
 
-def call(kind: str = "token", budget: float = 3.0) -> HookCall:
-    return HookCall(kind, RequestSnapshot("POST", "/tokenHook"), body={}, deadline=time.monotonic() + budget)  # type: ignore[arg-type]
+def clock() -> float:
+    return NOW
+
+
+def call(kind: str = "token", budget: float = 60.0) -> HookCall:
+    """A call that arrived at NOW with `budget` seconds left; the default outlasts any test that sends in time."""
+    return HookCall(kind, RequestSnapshot("POST", "/tokenHook"), body={}, deadline=NOW + budget)  # type: ignore[arg-type]
+
+
+def responder(**options: float) -> BreakpointResponder:
+    return BreakpointResponder(DefaultResponder(), clock=clock, **options)
 
 
 async def test_unarmed_calls_pass_straight_through() -> None:
-    bp = BreakpointResponder(DefaultResponder())
+    bp = responder()
     answer = await bp.respond(call())
     assert (answer.status, answer.source) == (204, "default")
     assert bp.held == []
 
 
 async def test_held_call_is_answered_with_the_edit_when_sent() -> None:
-    bp = BreakpointResponder(DefaultResponder())
+    bp = responder()
     seen = []
     bp.on_hold(seen.append)
     bp.arm("token")
     task = asyncio.create_task(bp.respond(call()))
-    await asyncio.sleep(0.01)
+    await until(lambda: seen, "the call to be held")
     assert len(seen) == 1 and seen[0].answer.status == 204 and not task.done()
+    assert seen[0].remaining(clock()) == pytest.approx(60 - bp.margin)  # counted on the injected clock
     assert seen[0].send(Answer.json(200, {"commands": []}))
     answer = await task
     assert (answer.status, answer.body, answer.source) == (200, b'{"commands": []}', "breakpoint")
@@ -36,7 +51,7 @@ async def test_held_call_is_answered_with_the_edit_when_sent() -> None:
 
 
 async def test_deadline_sends_the_current_answer_in_time() -> None:
-    bp = BreakpointResponder(DefaultResponder(), margin=0.3)
+    bp = responder(margin=0.3)
     bp.on_hold(lambda held: held.update(Answer.json(200, {"edited": True})))
     released = []
     bp.on_release(released.append)
@@ -48,16 +63,16 @@ async def test_deadline_sends_the_current_answer_in_time() -> None:
 
 
 async def test_arming_is_one_shot_and_other_kinds_are_not_held() -> None:
-    bp = BreakpointResponder(DefaultResponder(), margin=2.95)
+    bp = responder(margin=2.95)
     bp.arm("saml")
-    assert (await bp.respond(call("token"))).source == "default"
-    first = await bp.respond(call("saml"))  # held until its (tiny) deadline
-    second = await bp.respond(call("saml"))
+    assert (await bp.respond(call("token", budget=3))).source == "default"
+    first = await bp.respond(call("saml", budget=3))  # held until its (tiny) deadline
+    second = await bp.respond(call("saml", budget=3))
     assert (first.source, second.source) == ("breakpoint", "default")
 
 
 async def test_a_call_already_past_its_budget_is_not_held() -> None:
-    bp = BreakpointResponder(DefaultResponder())
+    bp = responder()
     bp.arm("token")
     answer = await bp.respond(call(budget=0.1))
     assert answer.source == "default" and "token" not in bp.armed
@@ -66,10 +81,12 @@ async def test_a_call_already_past_its_budget_is_not_held() -> None:
 async def test_close_releases_held_calls_and_attributes_pass_through() -> None:
     inner = DefaultResponder()
     inner.templates = "book"  # type: ignore[attr-defined]
-    bp = BreakpointResponder(inner)
+    bp = BreakpointResponder(inner, clock=clock)
     assert bp.templates == "book"
+    released = []
+    bp.on_release(released.append)
     bp.arm("token")
     task = asyncio.create_task(bp.respond(call()))
-    await asyncio.sleep(0.01)
+    await until(lambda: bp.held, "the call to be held")
     await bp.close()
-    assert (await task).source == "breakpoint"
+    assert (await task).source == "breakpoint" and released[0].released == "stopped"

@@ -22,7 +22,8 @@ class ThreadedReceiver:
     """A recording receiver on its own loop in a thread, since the command runs its own asyncio loop."""
 
     def __init__(self) -> None:
-        self.status, self.body, self.delay = 204, None, 0.0
+        self.status, self.body, self.hang = 204, None, False
+        self.released = threading.Event()  # a hanging receiver answers once the test is over
         self.calls: list[dict[str, Any]] = []
         self.loop = asyncio.new_event_loop()
         self.url = ""
@@ -31,8 +32,8 @@ class ThreadedReceiver:
 
     async def _hook(self, request: web.Request) -> web.Response:
         self.calls.append({"method": request.method, "headers": dict(request.headers), "body": await request.read()})
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.hang:
+            await asyncio.to_thread(self.released.wait)
         if self.body is None:
             return web.Response(status=self.status)
         return web.json_response(self.body(request) if callable(self.body) else self.body, status=self.status)
@@ -55,6 +56,7 @@ class ThreadedReceiver:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
@@ -98,7 +100,7 @@ def test_send_exits_1_when_okta_would_reject_the_answer(receiver: ThreadedReceiv
 
 def test_send_timeout_exits_1_with_the_timeout_verdict(receiver: ThreadedReceiver, config: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    receiver.delay = 1.0
+    receiver.hang = True
     code = main(["send", "telephony-sms", "--to", receiver.url, "--config", str(config), "--timeout", "0.2", "--json"])
     result = json.loads(capsys.readouterr().out)
     assert code == 1 and result["status"] is None and result["attempts"] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ class Recorder:
 
     status: int = 204
     body: Any = None
-    delay: float = 0.0
+    hang: bool = False
+    """Answer nothing until the test is over (released): slower than any timeout, however busy the machine."""
+    released: asyncio.Event = field(default_factory=asyncio.Event)
     headers: dict[str, str] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     token_calls: list[dict[str, str]] = field(default_factory=list)
@@ -38,8 +41,8 @@ class Recorder:
     async def hook(self, request: web.Request) -> web.Response:
         self.calls.append({"method": request.method, "path": request.path, "headers": dict(request.headers),
                            "body": await request.read()})
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.hang:
+            await self.released.wait()
         if self.body is None:
             return web.Response(status=self.status, headers=self.headers)
         if callable(self.body):
@@ -61,10 +64,11 @@ class Recorder:
 
 
 @pytest.fixture
-async def recorder(aiohttp_server: Any) -> tuple[Recorder, str]:
+async def recorder(aiohttp_server: Any) -> AsyncIterator[tuple[Recorder, str]]:
     rec = Recorder()
     server = await aiohttp_server(rec.app())
-    return rec, str(server.make_url("")).rstrip("/")
+    yield rec, str(server.make_url("")).rstrip("/")
+    rec.released.set()  # before the server closes, which waits for its handlers
 
 
 def sample(name: str) -> Payload:
@@ -222,7 +226,7 @@ async def test_a_slow_receiver_times_out_and_is_retried_per_kind(
     recorder: tuple[Recorder, str], tmp_path: Path, name: str, attempts: int
 ) -> None:
     rec, base = recorder
-    rec.delay = 1.0
+    rec.hang = True
     result = await send(sample(name), base + "/slow", make_settings(tmp_path, auth={"mode": "none"}), timeout=0.2)
     assert len(rec.calls) == attempts == result.attempts
     assert result.status is None and not result.accepted

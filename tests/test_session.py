@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 
 from hookdev.receiver.session import EXAMPLE_PATHS, Session
-from tests.conftest import SAMPLES, make_settings
+from tests.conftest import SAMPLES, make_settings, until
 
 
 async def test_hook_urls_follow_the_paths_in_use(tmp_path):
@@ -22,8 +20,9 @@ async def test_hook_urls_follow_the_paths_in_use(tmp_path):
                 data = (SAMPLES / sample).read_bytes() if sample else b'{"hello": 1}'
                 async with http.post(session.local_url + path, data=data) as resp:
                     assert resp.status < 500
-        await asyncio.sleep(0.05)  # listeners run on the loop right after each commit
-        assert session.hook_urls() == [session.local_url + "/hooks/reg", session.local_url + "/hooks/token"]
+        # Listeners run on the loop after each commit, which may be just after the answer went out.
+        in_use = [session.local_url + "/hooks/reg", session.local_url + "/hooks/token"]
+        await until(lambda: session.hook_urls() == in_use, "the hook URLs to follow the paths in use")
     finally:
         await session.stop()
 

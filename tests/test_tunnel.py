@@ -12,6 +12,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,14 +65,9 @@ class Events:
         return await asyncio.wait_for(wait(), timeout=10)
 
 
-def _reset_pyngrok() -> None:
-    for running in list(ngrok_process._current_processes.values()):
-        if running.proc.poll() is None:
-            running.proc.kill()
-            running.proc.wait()
-    ngrok_process._current_processes.clear()
-    ngrok._current_tunnels.clear()
-    installer._config_cache.clear()
+def agent_running(agent: Agent) -> bool:
+    """Whether pyngrok still counts an agent of this path as running (its public view of its processes)."""
+    return ngrok_process.is_process_running(str(agent.path))
 
 
 @pytest.fixture(autouse=True)
@@ -81,17 +77,16 @@ def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HOME", str(home))
     for name in ("XDG_CONFIG_HOME", "NGROK_AUTHTOKEN", "NGROK_API_KEY", "PYNGROK_NGROK_PATH"):
         monkeypatch.delenv(name, raising=False)
-    _reset_pyngrok()
-    yield
-    _reset_pyngrok()
+    # Every test has its own agent path, config file and HOME, so pyngrok's per-path state never carries over.
 
 
 @pytest.fixture
-def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Agent:
+def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Agent]:
     wrapper = fake_ngrok.install(tmp_path / "bin")
     record = tmp_path / "agent.jsonl"
     monkeypatch.setenv("FAKE_NGROK_RECORD", str(record))
-    return Agent(wrapper, record, tmp_path)
+    yield Agent(wrapper, record, tmp_path)
+    ngrok_process.kill_process(str(wrapper))  # whatever a failed test left running
 
 
 def make_tunnel(agent: Agent, **settings: str) -> NgrokTunnel:
@@ -112,6 +107,11 @@ def processes_naming(path: Path) -> list[int]:
         except (OSError, IndexError):
             continue
     return found
+
+
+def nothing_installed() -> bool:
+    """pyngrok's own install place (under this test's HOME) holds no downloaded agent."""
+    return not Path(installer.get_default_ngrok_dir()).exists()
 
 
 def gone(pid: int) -> bool:
@@ -209,9 +209,10 @@ async def test_stop_leaves_no_agent_process_and_can_repeat(agent: Agent, hook_ap
     await tunnel.stop()
     await tunnel.stop()
     assert gone(pid) and tunnel.public_url is None
-    await asyncio.sleep(0.1)  # a watcher still running would report the stopped agent as died
-    assert events.kinds == ["started"]
-    assert ngrok_process._current_processes == {}
+    # Events cross from other threads through call_soon_threadsafe: one turn of the loop delivers any already sent.
+    await asyncio.sleep(0)
+    assert events.kinds == ["started"]  # a watcher still running would have reported the stopped agent as died
+    assert not agent_running(agent)
     with pytest.raises(aiohttp.ClientConnectionError):
         await post(url + "/hooks/token", {})
 
@@ -255,7 +256,7 @@ async def test_a_failed_restart_is_reported_as_an_error_with_advice(agent: Agent
     error = await events.next("error")
     assert "ERR_NGROK_108" in error.message and "stop the other ngrok agent" in error.message
     assert tunnel.public_url is None and tunnel.agent_pid is None
-    assert ngrok_process._current_processes == {}
+    assert not agent_running(agent)
     await tunnel.stop()
 
 
@@ -266,7 +267,7 @@ async def test_a_rejected_authtoken_explains_the_fix_without_echoing_it(agent: A
     assert caught.value.code == "105"
     assert "dashboard.ngrok.com" in str(caught.value) and "NGROK_AUTHTOKEN" in str(caught.value)
     assert "bad-token" not in str(caught.value) and caught.value.__cause__ is None
-    assert [e["pid"] for e in agent.entries("start")] and ngrok_process._current_processes == {}
+    assert [e["pid"] for e in agent.entries("start")] and not agent_running(agent)
     assert tunnel.public_url is None
 
 
@@ -276,7 +277,7 @@ async def test_an_unreserved_domain_explains_the_fix(agent: Agent, hook_app) -> 
         await tunnel.start(hook_app[0].port)
     assert caught.value.code == "319" and "dashboard.ngrok.com/domains" in caught.value.fix
     [started] = agent.entries("start")
-    assert gone(started["pid"]) and ngrok_process._current_processes == {}
+    assert gone(started["pid"]) and not agent_running(agent)
 
 
 async def test_a_silent_agent_times_out_and_is_killed(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,7 +287,7 @@ async def test_a_silent_agent_times_out_and_is_killed(agent: Agent, monkeypatch:
     with pytest.raises(TunnelError, match="did not come up"):
         await tunnel.start(8080)
     # Whether or not the agent got as far as recording its start on a busy machine, none is left running.
-    assert ngrok_process._current_processes == {} and processes_naming(tunnel.config_path) == []
+    assert not agent_running(agent) and processes_naming(tunnel.config_path) == []
 
 
 async def test_a_missing_authtoken_says_how_to_set_one(agent: Agent) -> None:
@@ -302,7 +303,7 @@ async def test_a_missing_agent_gives_an_install_hint_and_downloads_nothing(
 ) -> None:
     downloads: list[object] = []
     monkeypatch.setattr(installer, "install_ngrok", lambda *a, **k: downloads.append(a))
-    monkeypatch.setattr(installer, "_download_file", lambda *a, **k: downloads.append(a))
+    monkeypatch.setattr(ngrok, "install_ngrok", lambda *a, **k: downloads.append(a))
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
@@ -313,7 +314,7 @@ async def test_a_missing_agent_gives_an_install_hint_and_downloads_nothing(
     configured = NgrokTunnel(TunnelSettings(authtoken=TOKEN, ngrok_path=str(tmp_path / "nope")), tmp_path)
     with pytest.raises(TunnelError, match=r"\[tunnel\] ngrok_path"):
         await configured.start(8080)
-    assert downloads == []
+    assert downloads == [] and nothing_installed()
 
 
 async def test_an_upstream_the_agent_cannot_reach_becomes_an_error_event(agent: Agent, unused_tcp_port) -> None:
@@ -402,7 +403,7 @@ async def test_a_config_field_the_agent_does_not_know_is_quoted_from_its_error_l
     assert message.startswith(f"the ngrok agent did not start: Error reading configuration file '{tunnel.config_path}'")
     assert "field inspect not found" in message and "unable to start" not in message
     assert "agent/config/v3" in caught.value.fix and TOKEN not in message
-    assert ngrok_process._current_processes == {}
+    assert not agent_running(agent)
 
 
 @pytest.mark.parametrize("version", ["2.3.41", "3.16.1", "3.29.0"])
@@ -467,7 +468,7 @@ async def test_offline_the_agent_is_reported_as_unable_to_reach_ngrok(agent: Age
     assert "dial tcp: lookup connect.ngrok-agent.com" in message
     assert "proxy or firewall" in caught.value.fix and "v3" not in caught.value.fix
     [started] = agent.entries("start")
-    assert gone(started["pid"]) and ngrok_process._current_processes == {}
+    assert gone(started["pid"]) and not agent_running(agent)
 
 
 def test_network_failures_are_told_apart_from_error_codes() -> None:
@@ -528,7 +529,7 @@ async def test_with_only_pyngrok_s_command_the_agent_is_not_installed(
 ) -> None:
     downloads: list[object] = []
     monkeypatch.setattr(installer, "install_ngrok", lambda *a, **k: downloads.append(a))
-    monkeypatch.setattr(installer, "_download_file", lambda *a, **k: downloads.append(a))
+    monkeypatch.setattr(ngrok, "install_ngrok", lambda *a, **k: downloads.append(a))
     monkeypatch.setenv("PATH", str(pyngrok_script.parent))
     tunnel = NgrokTunnel(TunnelSettings(enabled=True, authtoken=TOKEN), tmp_path / ".hookdev")
     with pytest.raises(TunnelError) as caught:
@@ -538,7 +539,7 @@ async def test_with_only_pyngrok_s_command_the_agent_is_not_installed(
     configured = NgrokTunnel(TunnelSettings(authtoken=TOKEN, ngrok_path=str(pyngrok_script)), tmp_path)
     with pytest.raises(TunnelError, match="is pyngrok's `ngrok` command"):
         await configured.start(8080)
-    assert downloads == []
+    assert downloads == [] and nothing_installed()
 
 
 # --- An agent left behind by a killed hookdev is stopped on the next start -----------------------------------

@@ -9,18 +9,11 @@ import os
 from hookdev.answers.handlers import HandlerFile
 from hookdev.answers.templates import TemplateBook
 from hookdev.models import HookCall, RequestSnapshot
+from tests.conftest import until
 
 
 def call(kind: str = "token", path: str = "/tokenHook") -> HookCall:
     return HookCall(kind=kind, request=RequestSnapshot(method="POST", path=path), body={})  # type: ignore[arg-type]
-
-
-async def wait_for(predicate, seconds: float = 3.0) -> bool:
-    for _ in range(int(seconds / 0.02)):
-        if await predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return False
 
 
 async def test_a_template_edit_shows_without_a_call_checking_the_file(tmp_path, monkeypatch):
@@ -36,7 +29,7 @@ async def test_a_template_edit_shows_without_a_call_checking_the_file(tmp_path, 
     async def edited() -> bool:
         return (await book.answer(call())).status == 200
 
-    assert await wait_for(edited), "the poller never picked up the edit"
+    await until(edited, "the poller to pick up the edit")
     assert resolves, "the edit came through the poller"
     await book.close()
 
@@ -66,5 +59,5 @@ async def test_a_handler_edit_is_reloaded_in_the_background(tmp_path):
     async def reloaded() -> bool:
         return (await handlers.current()) is not first
 
-    assert await wait_for(reloaded)
+    await until(reloaded, "the handler file to be reloaded")
     await handlers.close()

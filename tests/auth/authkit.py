@@ -40,7 +40,8 @@ class KeyServer:
 
     keys: list[dict[str, Any]] = field(default_factory=list)
     cache_control: str | None = "max-age=300"
-    delay: float = 0.0
+    gate: asyncio.Event | None = None
+    """When set, each key set request waits until the gate opens."""
     fetches: int = 0
     base: str = ""
 
@@ -51,8 +52,8 @@ class KeyServer:
     def app(self) -> web.Application:
         async def keys(request: web.Request) -> web.Response:
             self.fetches += 1
-            if self.delay:
-                await asyncio.sleep(self.delay)
+            if self.gate is not None:
+                await self.gate.wait()
             headers = {"Cache-Control": self.cache_control} if self.cache_control else {}
             return web.json_response({"keys": self.keys}, headers=headers)
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from hookdev.auth.jwks import KeySetCache, ttl_from_cache_control
 from tests.auth.authkit import FakeClock, KeyServer
+from tests.conftest import until
 
 
 def cache_for(ks: KeyServer, clock: FakeClock, **kw: Any) -> KeySetCache:
@@ -75,11 +76,14 @@ async def test_unknown_kid_refetches_once_then_cools_down(key_server: KeyServer)
 
 
 async def test_concurrent_misses_share_one_fetch(key_server: KeyServer, rsa_keys) -> None:
-    key_server.delay = 0.05
+    key_server.gate = asyncio.Event()
     clock = FakeClock()
     cache = cache_for(key_server, clock)
     try:
-        cold = await asyncio.gather(*(cache.get("kid-main") for _ in range(20)))
+        waiting = asyncio.gather(*(cache.get("kid-main") for _ in range(20)))
+        await until(lambda: key_server.fetches == 1, "the first key set request")
+        key_server.gate.set()  # every caller is waiting on that one request by now
+        cold = await waiting
         key_server.keys.append(rsa_keys["next"].jwk())
         misses = await asyncio.gather(*(cache.get("kid-next") for _ in range(20)))
     finally:

@@ -71,10 +71,10 @@ async def call(session, path: str = "/tokenHook", headers: dict[str, str] | None
 
 @pytest.mark.parametrize("fault, status, says", [
     ("refuses", 502, "nothing is listening"),
-    ("hangs", 504, "did not answer within"),
-    ("resets", 502, "connection"),
-    ("garbage", 502, ""),
-    ("half_answer", 502, ""),
+    ("hangs", 504, "did not answer within 0.5 s"),
+    ("resets", 502, "reset the connection"),
+    ("garbage", 502, "answered with something that is not HTTP"),
+    ("half_answer", 502, "did not send a usable HTTP answer"),
 ])
 async def test_forward_upstream_faults_are_answered_and_recorded(tmp_path, fault, status, says):
     behaviours = {"hangs": hang, "resets": reset, "garbage": garbage, "half_answer": half_answer}
@@ -84,7 +84,9 @@ async def test_forward_upstream_faults_are_answered_and_recorded(tmp_path, fault
     else:
         server, upstream = await raw_server(behaviours[fault])
     try:
-        responses = {"forward": upstream, "forward_timeout": 0.5}
+        # Only a hung upstream may meet the timeout; every other fault is answered at once however busy the
+        # machine is, so it gets a timeout no load can reach.
+        responses = {"forward": upstream, "forward_timeout": 0.5 if fault == "hangs" else 60}
         async with live_session(tmp_path, responses=responses) as session:
             got, payload = await call(session)
             assert got == status and "the service behind hookdev did not answer" in payload["error"]
@@ -125,7 +127,6 @@ async def test_key_set_fetch_faults_refuse_the_call_clearly(tmp_path, kind):
     try:
         auth = {"mode": "oauth", "issuer": base + "/oauth2/default"}
         async with live_session(tmp_path, auth=auth) as session:
-            session.verifier.keys._timeout = 0.5  # the default waits 2 s for a hung key server
             good, _ = mint_token(session.settings.authserver, KeyStore.in_memory(), base + "/oauth2/default",
                                  "okta-hooks", ["okta.hooks"])
             status, payload = await call(session, headers={"Authorization": "Bearer " + good})
