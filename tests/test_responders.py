@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,8 @@ from hookdev.answers.templates import Template, TemplateResponder
 from hookdev.okta.validate import validate
 from hookdev.receiver.server import Receiver, create_app
 from hookdev.receiver.store import Store
-from tests.answers.calls import SAMPLES
-from tests.conftest import make_settings
+from tests.answers.calls import SAMPLES, make_call, sample
+from tests.conftest import make_settings, until
 
 
 @pytest.fixture
@@ -35,13 +36,27 @@ async def test_templates_answer_when_nothing_else_is_set(tmp_path: Path) -> None
     await responder.close()
 
 
-async def test_a_handler_file_wins(tmp_path: Path) -> None:
+async def test_a_handler_file_wins_and_both_sources_report_their_problems(tmp_path: Path) -> None:
     notices: list[tuple[str, str]] = []
     settings = make_settings(tmp_path, responses={"handler": "hooks.py"})
     responder = await build_responder(settings, notify=lambda level, message: notices.append((level, message)))
     assert isinstance(responder, HandlerResponder)
     assert responder.handlers.file == tmp_path / "hooks.py"
-    assert responder.handlers.notify is not None and responder.templates.notify is not None
+    (tmp_path / "hooks.py").write_text("def token(request):\n    return None\n")
+    templates = tmp_path / ".hookdev" / "responses"
+    templates.mkdir(parents=True)
+    (templates / "saml.json").write_text("{not json")
+    assert (await responder.respond(make_call(sample("token")))).source == "handler"
+    assert notices == []
+    saml = await responder.respond(make_call(sample("saml")))  # no saml() in hooks.py: the broken template
+    assert saml.status == 500
+    [(level, message)] = notices
+    assert level == "error" and "saml.json is not valid JSON" in message and "get a 500" in message
+    (tmp_path / "hooks.py").write_text("def token(request) return None\n")  # a syntax error, a new version
+    os.utime(tmp_path / "hooks.py", ns=(1, 1))  # a different mtime, whatever the clock's resolution
+    await until(lambda: len(notices) == 2, "the background reload to report the broken hooks.py")
+    assert notices[1][0] == "error" and "hooks.py" in notices[1][1] and "until the file is fixed" in notices[1][1]
+    assert (await responder.respond(make_call(sample("token")))).status == 500
     await responder.close()
 
 

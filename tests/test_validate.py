@@ -1,16 +1,16 @@
-"""Answer validation: every rule flags what it should, and Okta's reference answers pass."""
+"""Answer validation: every rule flags what it should; answers shaped as Okta documents them, and the samples, pass."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hookdev.models import ResponseSnapshot
 from hookdev.okta.defaults import DEFAULT_ANSWERS
-from hookdev.okta.validate import check_answer, validate
+from hookdev.okta.validate import check_answer, review, validate
+from tests.conftest import SAMPLES
 
 CHALLENGE = "Zq3yA7bXq0Vd2m8tLs4wKp9Fh1cJ6nRe"
 SSR = {
@@ -46,8 +46,8 @@ TOKEN_ID_ONLY = {
     "data": {"identity": {"claims": {"sub": "x"}}},
 }
 
-# Okta's reference answers (docs/reference-payloads), copied so the tests do not depend on that folder.
-REFERENCE_ANSWERS: list[tuple[str, str, Any, Any]] = [
+# One answer per kind shaped as Okta documents it, each with the call it answers where the rules depend on one.
+DOCUMENTED_ANSWERS: list[tuple[str, str, Any, Any]] = [
     (
         "password-import",
         "password_import",
@@ -216,37 +216,57 @@ def saml_ops(*ops: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("name", "kind", "body", "request_body"), REFERENCE_ANSWERS, ids=[r[0] for r in REFERENCE_ANSWERS]
+    ("name", "kind", "body", "request_body"), DOCUMENTED_ANSWERS, ids=[r[0] for r in DOCUMENTED_ANSWERS]
 )
-def test_reference_answers_are_valid(name: str, kind: str, body: Any, request_body: Any) -> None:
+def test_documented_answers_are_valid(name: str, kind: str, body: Any, request_body: Any) -> None:
     assert check_answer(kind, answer(200, body), request_body) == ()
     assert check_answer(kind, answer(200, body), None) == ()
 
 
-def test_reference_folder_answers_are_valid_when_present() -> None:
-    folder = Path(__file__).resolve().parents[2] / "shared" / "docs" / "reference-payloads"
-    if not folder.is_dir():
-        pytest.skip("reference payload folder not present")
-    kinds = {
-        "password-import": "password_import",
-        "registration-progressive": "registration",
-        "registration-ssr": "registration",
-        "saml": "saml",
-        "telephony": "telephony",
-        "token": "token",
-        "user-import": "user_import",
-    }
-    checked = 0
-    for file in sorted(folder.glob("*.response*.json")):
-        stem = file.name.split(".")[0]
-        if stem == "event-hook":
-            assert check_answer("event_verification", answer(200, file.read_bytes()), CHALLENGE) == ()
-        else:
-            request_file = folder / f"{stem}.request.json"
-            request = json.loads(request_file.read_text()) if request_file.exists() else None
-            assert check_answer(kinds[stem], answer(200, file.read_bytes()), request) == (), file.name
-        checked += 1
-    assert checked >= 8
+# Each answer in sample_payloads/responses/, with the sample calls it answers (as its README says)...
+SAMPLE_ANSWERS: dict[str, tuple[str, list[str]]] = {
+    "registration-allow.json": ("registration", ["registration-ssr.json", "registration-classic.json"]),
+    "registration-deny.json": ("registration", ["registration-ssr.json", "registration-classic.json"]),
+    "registration-progressive.json": ("registration", ["registration-progressive.json"]),
+    "token.json": ("token", ["token.json", "token-refresh.json"]),
+    "saml.json": ("saml", ["saml.json"]),
+    "telephony.json": ("telephony", ["telephony-sms.json", "telephony-voice.json"]),
+    "password-import.json": ("password_import", ["password-import.json"]),
+    "user-import.json": ("user_import", ["user-import-match.json", "user-import.json"]),
+}
+# ...and calls it is not meant for: the rules that depend on the call see the difference, as a problem (Okta
+# would not take it) or a warning (Okta's reference does not say what it does).
+SAMPLE_MISMATCHES: list[tuple[str, str, str, str, str]] = [
+    ("registration-progressive.json", "registration", "registration-ssr.json", "meant for progressive", "warning"),
+    ("registration-allow.json", "registration", "registration-progressive.json", "progressive.profile.update",
+     "problem"),
+    ("token.json", "token", "token-access-only.json", "that token was not requested", "problem"),
+]
+
+
+def sample(name: str) -> Any:
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def test_every_sample_answer_is_covered() -> None:
+    assert sorted(p.name for p in (SAMPLES / "responses").glob("*.json")) == sorted(SAMPLE_ANSWERS)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_ANSWERS))
+def test_sample_answers_are_valid_for_the_calls_they_answer(name: str) -> None:
+    kind, requests = SAMPLE_ANSWERS[name]
+    body = (SAMPLES / "responses" / name).read_bytes()
+    for request in requests:
+        assert review(kind, answer(200, body), sample(request)) == ((), ()), request  # no problem, no warning
+
+
+@pytest.mark.parametrize(("name", "kind", "request_name", "says", "verdict"), SAMPLE_MISMATCHES)
+def test_sample_answers_for_the_wrong_call_are_flagged(
+    name: str, kind: str, request_name: str, says: str, verdict: str
+) -> None:
+    problems, warnings = review(kind, answer(200, (SAMPLES / "responses" / name).read_bytes()), sample(request_name))
+    flagged = problems if verdict == "problem" else warnings
+    assert any(says in p.message for p in flagged), (problems, warnings)
 
 
 @pytest.mark.parametrize("kind", [k for k in DEFAULT_ANSWERS if k != "unknown"])
