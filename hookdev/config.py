@@ -221,13 +221,14 @@ def _merge_file(raw: dict[str, dict[str, Any]], path: Path) -> None:
 
 def _merge_dotenv(raw: dict[str, dict[str, Any]], path: Path) -> None:
     """Read USER/PASSWORD (or BASIC_AUTH_USER/_PASSWORD) from the file itself, never os.environ."""
-    values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        values[key.strip()] = value.strip().strip("'\"")
+    from dotenv import dotenv_values  # only when there is a .env: the CLI's start stays light
+
+    try:
+        # Quotes, comments after a value, `export` and escapes as shells and python-dotenv read them; no
+        # ${VAR} expansion, which would reach into the process environment (where USER is the login name).
+        values = dotenv_values(path, interpolate=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot be read: {exc}") from exc
     user = values.get("BASIC_AUTH_USER") or values.get("USER")
     password = values.get("BASIC_AUTH_PASSWORD") or values.get("PASSWORD")
     if user and "username" not in raw["auth"]:

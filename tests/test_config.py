@@ -41,6 +41,22 @@ def test_dotenv_user_password_is_read_from_the_file_not_the_environment(tmp_path
     assert (s.auth.username, s.auth.password) == ("okta", "p@ss word")
 
 
+def test_dotenv_reads_values_as_a_shell_would(tmp_path):
+    (tmp_path / ".env").write_text(
+        '# the Glitch sample\nUSER=admin  # the guide\'s user\nPASSWORD="s3cret" # the Glitch password\n'
+        "export NGROK_AUTHTOKEN='2xTok#en'\n"
+    )
+    s = load_settings(cwd=tmp_path, environ={})
+    assert (s.auth.username, s.auth.password, s.tunnel.authtoken) == ("admin", "s3cret", "2xTok#en")
+
+
+def test_dotenv_never_expands_from_the_process_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOOKDEV_TEST_SECRET", "from-the-environment")
+    (tmp_path / ".env").write_text('USER=${LOGNAME}\nPASSWORD="${HOOKDEV_TEST_SECRET}-x"\n')
+    s = load_settings(cwd=tmp_path, environ={})
+    assert (s.auth.username, s.auth.password) == ("${LOGNAME}", "${HOOKDEV_TEST_SECRET}-x")
+
+
 def test_dotenv_does_not_override_the_config_file(tmp_path):
     (tmp_path / ".env").write_text("BASIC_AUTH_USER=fromenv\nBASIC_AUTH_PASSWORD=x\n")
     write(tmp_path, '[auth]\nusername = "fromtoml"\n')
