@@ -29,7 +29,7 @@ from hookdev.tui.app import HookdevApp  # noqa: E402
 STORED = 10_000
 BURST = 1_000
 RATE = 200  # calls per second, as in the issue
-BODY = (Path(__file__).resolve().parent.parent / "sample_payloads" / "token.json").read_bytes()
+BODY = (Path(__file__).resolve().parent.parent / "hookdev" / "sample_payloads" / "token.json").read_bytes()
 
 
 def stored_exchange(n: int, now: float) -> Exchange:

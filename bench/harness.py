@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "sample_payloads"
+SAMPLES = ROOT / "hookdev" / "sample_payloads"
 PY = sys.executable
 REGISTRATION_ANSWER = {"commands": [{"type": "com.okta.action.update", "value": {"registration": "ALLOW"}}]}
 BASIC = "Basic " + base64.b64encode(b"admin:supersecret").decode()

@@ -18,7 +18,7 @@ from hookdev.config import Settings, load_settings
 from hookdev.models import AuthVerdict, Exchange, RequestSnapshot, ResponseSnapshot, Validation, new_id
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "sample_payloads"
+SAMPLES = ROOT / "hookdev" / "sample_payloads"
 
 
 @pytest.fixture(autouse=True)

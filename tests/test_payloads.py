@@ -92,17 +92,3 @@ def test_a_get_exchange_keeps_its_challenge() -> None:
         method="GET", path="/v", headers=(("X-Okta-Verification-Challenge", "abc"), ("Host", "x"))))
     payload = from_exchange(ex)
     assert payload.kind == "event_verification" and dict(payload.headers) == {"X-Okta-Verification-Challenge": "abc"}
-
-
-def test_samples_installed_with_hookdev_are_found_from_any_folder(tmp_path, monkeypatch):
-    import hookdev.send.payloads as payloads
-
-    installed = tmp_path / "share" / "hookdev" / "sample_payloads"
-    installed.mkdir(parents=True)
-    (installed / "token.json").write_text('{"eventType": "com.okta.oauth2.tokens.transform"}')
-    monkeypatch.setattr(payloads, "PACKAGE_SAMPLES", tmp_path / "no-checkout")
-    monkeypatch.setattr(payloads, "INSTALLED_SAMPLES", installed)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    assert payloads.find_sample("token", cwd=elsewhere) == installed / "token.json"
-    assert "token" in payloads.sample_names(cwd=elsewhere)

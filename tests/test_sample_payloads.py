@@ -13,7 +13,7 @@ import pytest
 from hookdev.models import INLINE_KINDS, RequestSnapshot
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify, registration_flavour
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_payloads"
+SAMPLES = Path(__file__).resolve().parent.parent / "hookdev" / "sample_payloads"
 RESPONSES = SAMPLES / "responses"
 
 # Every sample must be listed here: a new file without an expected kind fails test_every_sample_has_a_kind.

@@ -16,12 +16,13 @@ from hookdev.send.payloads import apply_sets, load, verification
 from hookdev.send.sender import SendResult, send
 
 EPILOG = """\
-PAYLOAD is a JSON file, a sample name (token, registration-ssr, event, ... from sample_payloads/),
-or the id of a recorded exchange (a unique prefix works).
+PAYLOAD is a JSON file, a sample name (token, registration-ssr, event, ... shipped with hookdev;
+./sample_payloads/NAME.json first, if you keep samples of your own), or the id of a recorded exchange
+(a unique prefix works).
 
 examples:
   hookdev send token --to http://127.0.0.1:8080/tokenHook
-  hookdev send sample_payloads/registration-ssr.json --to https://my.app/hooks/reg \\
+  hookdev send my-registration.json --to https://my.app/hooks/reg \\
       --set data.userProfile.email=ann@example.com
   hookdev send --verify-event-hook --to http://127.0.0.1:8080/userCreated
 

@@ -34,7 +34,7 @@ class DemoCall:
     auth: str
     """basic | header | oauth | expired | wrong_password"""
     sample: str | None
-    """Sample payload name (sample_payloads/); None for the verification GET."""
+    """Name of a sample payload shipped with hookdev; None for the verification GET."""
     note: str
 
 
@@ -114,17 +114,11 @@ class BuggyHandler:
 
 
 def load_body(name: str) -> dict[str, Any]:
-    from hookdev.send.payloads import find_sample
+    """A sample body shipped with hookdev (sample_payloads/ inside the package)."""
+    from hookdev.send.payloads import packaged_samples
 
-    path = find_sample(name)
-    if path is not None:
-        return json.loads(path.read_text(encoding="utf-8"))
-    event_types = {"event": "com.okta.event_hook", "registration-ssr": "com.okta.user.pre-registration",
-                   "token": "com.okta.oauth2.tokens.transform", "saml": "com.okta.saml.tokens.transform",
-                   "telephony-sms": "com.okta.telephony.provider",
-                   "password-import": "com.okta.user.credential.password.import",
-                   "user-import": "com.okta.import.transform"}
-    return {"eventType": event_types[name], "eventId": secrets.token_hex(8), "data": {}}
+    body: dict[str, Any] = json.loads((packaged_samples() / f"{name}.json").read_text(encoding="utf-8"))
+    return body
 
 
 class DemoTraffic:

@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 from collections.abc import Sequence
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from hookdev import jsontext
 from hookdev.errors import ConfigError, HookdevError, StoreError
 from hookdev.models import Exchange, Headers
 from hookdev.okta.kinds import CHALLENGE_HEADER
 from hookdev.receiver.store import Store
 from hookdev.send.sender import DROPPED_HEADERS, Payload, kind_of
 
-PACKAGE_SAMPLES = Path(__file__).resolve().parents[2] / "sample_payloads"
-INSTALLED_SAMPLES = Path(sys.prefix) / "share" / "hookdev" / "sample_payloads"
+
+def packaged_samples() -> Traversable:
+    """The sample payloads inside the installed package (wherever pip put it: venv, --user, a checkout)."""
+    return resources.files("hookdev") / "sample_payloads"
 
 
-def sample_dirs(cwd: Path | None = None) -> list[Path]:
-    """Where sample names are looked up: ./sample_payloads, the checkout's, then the copy installed with hookdev."""
-    return [(cwd or Path.cwd()) / "sample_payloads", PACKAGE_SAMPLES, INSTALLED_SAMPLES]
+def sample_dirs(cwd: Path | None = None) -> list[Traversable]:
+    """Where sample names are looked up: the working folder's sample_payloads/ first, then hookdev's own."""
+    return [(cwd or Path.cwd()) / "sample_payloads", packaged_samples()]
 
 
-def find_sample(name: str, cwd: Path | None = None) -> Path | None:
+def find_sample(name: str, cwd: Path | None = None) -> Traversable | None:
     for folder in sample_dirs(cwd):
-        for candidate in (folder / name, folder / f"{name}.json", folder / f"{name.replace('_', '-')}.json"):
-            if candidate.is_file():
-                return candidate
+        for candidate in (name, f"{name}.json", f"{name.replace('_', '-')}.json"):
+            if (folder / candidate).is_file():
+                return folder / candidate
     return None
 
 
@@ -36,7 +40,7 @@ def sample_names(cwd: Path | None = None) -> list[str]:
     names: set[str] = set()
     for folder in sample_dirs(cwd):
         if folder.is_dir():
-            names.update(p.stem for p in folder.glob("*.json"))
+            names.update(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
     return sorted(names)
 
 
@@ -55,14 +59,14 @@ def from_json(data: Any, source: str) -> Payload:
     return Payload("POST", raw, (), kind_of("POST", (), raw), source)
 
 
-def from_file(path: Path, source: str | None = None) -> Payload:
+def from_file(path: Traversable, source: str | None = None) -> Payload:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise HookdevError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
+        data = jsontext.loads(raw)
+    except ValueError as exc:
         raise HookdevError(f"{path} is not JSON ({exc}); give a hook body or a request description") from None
     payload = from_json(data, source or str(path))
     if payload.method == "POST" and not (isinstance(data, dict) and "method" in data and "eventType" not in data):

@@ -10,7 +10,7 @@ from typing import Any
 from hookdev.models import HookCall, RequestSnapshot
 from hookdev.okta.kinds import classify_body
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "sample_payloads"
+SAMPLES = Path(__file__).resolve().parent.parent.parent / "hookdev" / "sample_payloads"
 
 
 def sample(name: str) -> Any:
