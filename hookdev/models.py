@@ -309,7 +309,7 @@ class Exchange:
         return self.response.status
 
     def to_json(self) -> dict[str, Any]:
-        """The exchange object of interface.md (without the "event" key)."""
+        """The exchange object of docs/interface.md (without the "event" key)."""
         return {
             "id": self.id,
             "time": iso_time(self.time),

@@ -1,4 +1,4 @@
-"""The headless core and its import rules (architecture.md), checked by parsing every module."""
+"""The headless core and its import rules (docs/architecture.md), checked by parsing every module."""
 
 from __future__ import annotations
 

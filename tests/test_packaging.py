@@ -9,11 +9,13 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+import hookdev
 from tests.conftest import ROOT, SAMPLES
 
 # Building the wheel takes a while: every test here shares one, on one worker.
@@ -60,6 +62,17 @@ def test_the_wheel_carries_every_sample_and_its_readme(wheel: Path) -> None:
                   if n.startswith("hookdev/sample_payloads/")}
     in_checkout = {str(p.relative_to(SAMPLES)) for p in SAMPLES.rglob("*") if p.is_file()}
     assert packed == in_checkout and "README.md" in packed and "responses/token.json" in packed
+
+
+def test_the_wheel_says_its_version_and_licence_once(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        [metadata] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        headers = Parser().parsestr(archive.read(metadata).decode(), headersonly=True)
+        licence = [n for n in archive.namelist() if n.endswith("licenses/LICENSE")]
+    assert headers["Version"] == hookdev.__version__  # pyproject reads it from hookdev/__init__.py
+    assert headers["License-Expression"] == "MIT" and licence
+    assert "Programming Language :: Python :: 3.13" in headers.get_all("Classifier")
+    assert any(url.startswith("Changelog, ") for url in headers.get_all("Project-URL"))
 
 
 def test_demo_runs_from_any_folder_on_the_installed_samples(site: Path, tmp_path: Path) -> None:

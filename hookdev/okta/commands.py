@@ -10,7 +10,7 @@ from typing import Any
 from hookdev.models import Kind, Problem
 from hookdev.okta.kinds import registration_flavour
 
-# What Okta does when it cannot use an answer at all (okta-hooks.md §5.3, §6.x).
+# What Okta does when it cannot use an answer at all (docs/okta-hooks.md, "Timeouts and retries").
 FAILS: dict[Kind, str] = {
     "registration": "Okta stops the flow and denies the registration",
     "token": "the hook is skipped and the token is issued unmodified",
@@ -20,7 +20,7 @@ FAILS: dict[Kind, str] = {
     "user_import": "the hook is skipped; the import continues and the user is created without its changes",
 }
 
-# What a well-formed `error` object makes Okta do, per kind (§6.1-6.6).
+# What a well-formed `error` object makes Okta do, per kind (docs/okta-hooks.md, "Each inline hook type").
 ERROR_EFFECT: dict[Kind, str] = {
     "registration": "no commands run and Okta denies the registration",
     "token": "no token is issued; the client gets error=server_error with the errorSummary",

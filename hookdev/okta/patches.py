@@ -8,7 +8,7 @@ from typing import Any
 from hookdev.models import Problem
 from hookdev.okta.commands import Call, Rule, member, type_name
 
-# Claims a token hook can never add, change or remove (okta-hooks.md §6.2).
+# Claims a token hook can never add, change or remove (docs/okta-hooks.md, "Token").
 RESERVED_CLAIMS = frozenset(
     "acr active aid amr app_id app_type as_uri at_hash aud auth_time authorization_details c_hash cid "
     "client_id client_ip client_req_id client_type client_user_agent cnf device_compliance device_id "

@@ -8,7 +8,7 @@ BUDGET_MS = 3000.0
 SLOW_FRACTION = 0.8
 """Past this share of the budget an answer is graded slow: one hiccup away from a timeout."""
 
-# What Okta does once the 3 s are up, per kind, and whether it tries again (okta-hooks.md §1, §4.5, §5.3).
+# What Okta does once the 3 s are up, per kind, and whether it tries again (docs/okta-hooks.md).
 ON_TIMEOUT: dict[Kind, str] = {
     "event_verification": (
         "Okta gives up after 3 s and retries the verification once; if that fails too, the verify call "

@@ -131,7 +131,7 @@ def kind_of(method: str, headers: Headers, body: bytes) -> Kind:
 
 
 def should_retry(kind: Kind, status: int | None) -> bool:
-    """Okta's retry rule (okta-hooks.md §1, §4.5, §5.3); status None means a timeout or connection error."""
+    """Okta's retry rule (docs/okta-hooks.md); status None means a timeout or connection error."""
     if kind == "event_verification":
         return status is None or not 200 <= status < 300
     if kind == "event" or kind in RETRIED_INLINE:
