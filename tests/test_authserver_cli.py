@@ -29,7 +29,7 @@ def test_json_line_token_and_clean_sigterm(tmp_path: Path) -> None:
         form = urllib.parse.urlencode({"grant_type": "client_credentials"}).encode()
         req = urllib.request.Request(line["issuer"] + "/v1/token", data=form)
         req.add_header("Authorization", "Basic b2t0YS1ob29rczpob29rZGV2LWxvY2FsLXNlY3JldA==")  # okta-hooks default
-        with urllib.request.urlopen(req, timeout=5) as resp:
+        with urllib.request.urlopen(req, timeout=30) as resp:
             body = json.load(resp)
     finally:
         proc.send_signal(signal.SIGTERM)

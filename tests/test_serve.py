@@ -59,7 +59,7 @@ def test_json_lines_then_clean_stop_on_sigterm(tmp_path):
 
         req = urllib.request.Request(url + "/tokenHook", data=(SAMPLES / "token.json").read_bytes(),
                                      headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=5) as resp:
+        with urllib.request.urlopen(req, timeout=30) as resp:
             assert resp.status == 204
         line = proc.next_line()
         assert line["event"] == "exchange"
@@ -148,7 +148,7 @@ def test_text_mode_prints_a_banner_then_one_line_per_call(tmp_path):
         auth = "Basic " + base64.b64encode(b"okta:s3cret-pass").decode()
         req = urllib.request.Request(url + "/registrationHook", headers={"Authorization": auth},
                                      data=(SAMPLES / "registration-ssr.json").read_bytes())
-        with urllib.request.urlopen(req, timeout=5) as resp:
+        with urllib.request.urlopen(req, timeout=30) as resp:
             assert resp.status == 200
         line = proc.stdout.readline()
         assert "POST /registrationHook" in line and "registration" in line and "basic ok" in line
