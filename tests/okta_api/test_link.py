@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import aiohttp
@@ -11,6 +12,7 @@ from tests.okta_double import Org
 from tests.reliability.live import TOKEN_BODY, live_session
 
 AUTH = {"mode": "basic", "username": "okta", "password": PASSWORD}
+BASIC = "Basic " + base64.b64encode(f"okta:{PASSWORD}".encode()).decode()
 
 
 async def test_an_org_that_refuses_is_a_notice_and_the_receiver_keeps_answering(tmp_path: Path, org: Org) -> None:
@@ -20,8 +22,8 @@ async def test_an_org_that_refuses_is_a_notice_and_the_receiver_keeps_answering(
         notices = session.seen_notices  # type: ignore[attr-defined]
         assert any(level == "error" and "connecting the org failed" in m for level, m in notices)
         async with aiohttp.ClientSession() as http, http.post(
-            session.local_url + "/tokenHook", data=TOKEN_BODY, auth=aiohttp.BasicAuth("okta", PASSWORD),
-            headers={"Content-Type": "application/json"},
+            session.local_url + "/tokenHook", data=TOKEN_BODY,
+            headers={"Content-Type": "application/json", "Authorization": BASIC},
         ) as answer:
             assert answer.status == 204
     assert org.hooks == {}
