@@ -376,3 +376,22 @@ def test_summaries_say_what_a_list_line_says_without_the_bodies(tmp_path):
         assert full[0].request.body != b""
     finally:
         store.close()
+
+
+def test_what_okta_logged_about_a_call_is_kept_and_goes_with_it(tmp_path):
+    from hookdev.receiver.store import OktaEvent
+
+    store = Store(tmp_path / "s.db")
+    try:
+        ex = make_exchange()
+        store.add_now(ex)
+        event = {"uuid": "u1", "eventType": "inline_hook.executed"}
+        store.add_okta_events([OktaEvent("u1", ex.id, 1.0, "inline_hook.executed", event),
+                               OktaEvent("u2", None, 2.0, "inline_hook.created", {"uuid": "u2"})])
+        store.add_okta_events([OktaEvent("u1", None, 1.0, "inline_hook.executed", event)])  # a later miss
+        assert [e.event for e in store.okta_events(ex.id)] == [event]
+        with store._write_conn() as conn:  # as retention would
+            conn.execute("DELETE FROM exchanges WHERE id = ?", (ex.id,))
+        assert store.okta_events(ex.id) == []
+    finally:
+        store.close()

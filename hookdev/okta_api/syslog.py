@@ -73,9 +73,17 @@ def link_and_keep(store_path: Path, events: list[dict[str, Any]], org: OrgState)
     """link() and keep() on the store file, when there is one (blocking: run it in a thread)."""
     if not store_path.exists() or not events:
         return {}
+    from hookdev.errors import StoreError
     from hookdev.receiver.store import Store
 
-    store = Store(store_path)
+    try:
+        store = Store(store_path)
+    except StoreError:  # read-only media, someone else's store: match, keep nothing
+        store = Store(store_path, readonly=True)
+        try:
+            return link(store, events, org)
+        finally:
+            store.close()
     try:
         return _link_and_keep_in(store, events, org)
     finally:

@@ -102,6 +102,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX okta_events_exchange ON okta_events(exchange_id);
     """,
+    # 5: what Okta logged about a call goes with the call when retention removes it
+    """
+    CREATE TRIGGER exchanges_forget_okta AFTER DELETE ON exchanges BEGIN
+        DELETE FROM okta_events WHERE exchange_id = OLD.id;
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
