@@ -93,6 +93,9 @@ class TunnelSettings:
     region: str = ""
     ngrok_path: str = ""
     """Path of the ngrok agent binary; hookdev never downloads one."""
+    agent_env: tuple[str, ...] = ()
+    """Environment variables (names or patterns like `MY_*`) handed to the agent besides those it needs anyway:
+    PATH, HOME, the locale, TLS and proxy settings. Nothing else reaches it (no HOOKDEV_* secrets)."""
 
 
 OKTA_SCOPES = ("okta.inlineHooks.manage", "okta.eventHooks.manage", "okta.logs.read")

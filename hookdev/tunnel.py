@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
 import json
 import logging
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypedDict
@@ -29,6 +31,18 @@ from hookdev.errors import TunnelError
 from hookdev.runtime import alive
 
 logger = logging.getLogger(__name__)
+# pyngrok logs every agent line through logging, and the agent echoes a rejected authtoken. Those lines reach
+# hookdev through log_event_callback (masked); without a handler, Python's last resort printed them to stderr.
+_pyngrok_logger = logging.getLogger("pyngrok")
+_pyngrok_logger.addHandler(logging.NullHandler())
+_pyngrok_logger.propagate = False  # nor through a handler a user's hooks.py sets up on the root logger
+
+AGENT_ENV = (
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_*", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+)
+"""What the agent is given of hookdev's environment: where things are, the locale, TLS and proxies, no secrets."""
+LAUNCHER_NAME = "ngrok-launch"
 
 CONFIG_NAME = "ngrok.yml"
 INSTALL_HINT = (
@@ -198,11 +212,12 @@ def _checked_agent(value: str, source: str) -> str:
     raise TunnelError(f"{source} is {value!r}, which is not an executable file", fix=INSTALL_HINT)
 
 
-async def check_agent_version(binary: str, timeout: float = VERSION_TIMEOUT_S) -> tuple[int, ...]:
+async def check_agent_version(binary: str, timeout: float = VERSION_TIMEOUT_S,
+                              env: dict[str, str] | None = None) -> tuple[int, ...]:
     """The agent's version from `<binary> --version`; TunnelError at once when it is too old or not an agent."""
     try:
         proc = await asyncio.create_subprocess_exec(
-            binary, "--version", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            binary, "--version", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
         )
     except OSError as exc:
         raise TunnelError(f"could not run the ngrok agent at {binary}: {exc.strerror or exc}",
@@ -231,6 +246,41 @@ async def check_agent_version(binary: str, timeout: float = VERSION_TIMEOUT_S) -
             "https://ngrok.com/download",
         )
     return version
+
+
+def agent_environment(settings: TunnelSettings, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment the agent runs with: AGENT_ENV and [tunnel] agent_env, nothing else from hookdev's."""
+    environ = os.environ if environ is None else environ
+    patterns = (*AGENT_ENV, *settings.agent_env)
+    return {name: value for name, value in environ.items()
+            if _SHELL_NAME.match(name) and any(fnmatch.fnmatchcase(name, p) for p in patterns)}
+
+
+def write_launcher(path: Path, binary: str, names: Iterable[str]) -> None:
+    """A script that runs the agent with only the named environment variables (pyngrok passes it all).
+
+    It holds names, never values: each is handed on only when set, by the shell that runs the script.
+    """
+    kept = " ".join(f'${{{name}+"{name}=${name}"}}' for name in sorted(set(names)) if _SHELL_NAME.match(name))
+    env = shutil.which("env") or "/usr/bin/env"
+    text = (
+        "#!/bin/sh\n"
+        "# Written by hookdev: runs the ngrok agent with only the environment it needs.\n"
+        f'exec {shlex.quote(env)} -i {kept} {shlex.quote(binary)} "$@"\n'
+    )
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o700)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+_SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def write_agent_config(path: Path, authtoken: str) -> None:
@@ -325,8 +375,14 @@ def describe_log(log: NgrokLog, secret: str = "") -> str:
     return f"ngrok: {text}"
 
 
+_TOKEN_SHOWN = re.compile(r"(?i)(authtoken[\"']?\s*[:=]\s*[\"']?)[^\s\"'\\]+")
+
+
 def _mask(text: str, secret: str) -> str:
-    return text.replace(secret, "****") if secret else text
+    """The text without the authtoken: the configured one, and any the agent quotes after `authtoken:`."""
+    if secret:
+        text = text.replace(secret, "****")
+    return _TOKEN_SHOWN.sub(r"\1****", text)
 
 
 def _first_line(text: str) -> str:
@@ -464,12 +520,17 @@ class NgrokTunnel:
         if not token:
             raise TunnelError("no ngrok authtoken is configured", fix=AUTHTOKEN_HINT)
         binary = find_agent(self._settings)
-        await check_agent_version(binary)
+        env = agent_environment(self._settings)
+        await check_agent_version(binary, env=env)
         if self._settings.region:
             self._emit("warning", f"[tunnel] region = {self._settings.region!r} is deprecated in ngrok v3: the agent "
                                   "picks the region with the lowest latency itself; remove it from hookdev.toml")
         await asyncio.to_thread(write_agent_config, self._config_path, token)
         await asyncio.to_thread(stop_leftover_agent, self.pid_path, self._config_path)
+        if os.name == "posix":  # pyngrok hands the agent hookdev's whole environment: go through a launcher
+            launcher = self._config_path.with_name(LAUNCHER_NAME)
+            await asyncio.to_thread(write_launcher, launcher, binary, env)
+            binary = str(launcher)
         self._pyngrok = self._pyngrok_config(binary)
         self._port, self._stopping = local_port, False
         url = await self._launch_guarded()

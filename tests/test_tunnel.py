@@ -28,6 +28,8 @@ from hookdev.tunnel import NgrokTunnel, NoTunnel, TunnelEvent, explain, hook_url
 from tests import fake_ngrok
 
 TOKEN = "2abcTOKENsecret_0123456789"
+AGENT_ENV = ("FAKE_NGROK_*",)
+"""The stand-in's switches reach it as a user's own variables would: through [tunnel] agent_env."""
 
 
 @dataclass
@@ -91,7 +93,7 @@ def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Agent]:
 
 def make_tunnel(agent: Agent, **settings: str) -> NgrokTunnel:
     values = {"enabled": True, "authtoken": TOKEN, "ngrok_path": str(agent.path)} | settings
-    return NgrokTunnel(TunnelSettings(**values), agent.tmp / ".hookdev", restart_delay=0.05)
+    return NgrokTunnel(TunnelSettings(**values, agent_env=AGENT_ENV), agent.tmp / ".hookdev", restart_delay=0.05)
 
 
 def processes_naming(path: Path) -> list[int]:
@@ -282,7 +284,7 @@ async def test_an_unreserved_domain_explains_the_fix(agent: Agent, hook_app) -> 
 
 async def test_a_silent_agent_times_out_and_is_killed(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_NGROK_SILENT", "1")
-    settings = TunnelSettings(enabled=True, authtoken=TOKEN, ngrok_path=str(agent.path))
+    settings = TunnelSettings(enabled=True, authtoken=TOKEN, ngrok_path=str(agent.path), agent_env=AGENT_ENV)
     tunnel = NgrokTunnel(settings, agent.tmp / ".hookdev", launch_timeout=0.5)
     with pytest.raises(TunnelError, match="did not come up"):
         await tunnel.start(8080)
@@ -459,7 +461,7 @@ async def test_something_that_is_not_an_agent_is_named(tmp_path: Path) -> None:
 async def test_offline_the_agent_is_reported_as_unable_to_reach_ngrok(agent: Agent,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_NGROK_OFFLINE", "1")
-    settings = TunnelSettings(enabled=True, authtoken=TOKEN, ngrok_path=str(agent.path))
+    settings = TunnelSettings(enabled=True, authtoken=TOKEN, ngrok_path=str(agent.path), agent_env=AGENT_ENV)
     tunnel = NgrokTunnel(settings, agent.tmp / ".hookdev", startup_timeout=1)
     with pytest.raises(TunnelError) as caught:
         await tunnel.start(8080)
