@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +14,8 @@ import aiohttp
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
+from hookdev.loopback import is_loopback_host
+
 MIN_TTL = 60.0
 MAX_TTL = 24 * 3600.0
 DEFAULT_TTL = 300.0
@@ -25,17 +26,6 @@ DEFAULT_TIMEOUT = 2.0
 """Short enough that a hung issuer still gives a verdict inside Okta's 3 s budget."""
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def url_problem(url: str) -> str | None:

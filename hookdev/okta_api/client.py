@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from hookdev import __version__
-from hookdev.auth.jwks import is_loopback_host
 from hookdev.config import Settings
 from hookdev.errors import ConfigError, OktaError
+from hookdev.loopback import is_loopback_host
 from hookdev.okta_api.advice import okta_error
 
 REQUEST_TIMEOUT_S = 30.0

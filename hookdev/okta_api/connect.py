@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from hookdev.auth.jwks import is_loopback_host
 from hookdev.config import Settings
 from hookdev.errors import ConfigError, OktaError
+from hookdev.loopback import is_loopback_host
 from hookdev.okta_api.client import OktaClient
 from hookdev.okta_api.hooks import HOOK_KINDS, HOOK_PATHS, Hook, HookType, Wanted, api_path, hook_name, wanted
 from hookdev.okta_api.state import Entry, State, state_file

@@ -1,0 +1,16 @@
+"""Whether a host name is this machine: plain http (issuers, key sets, a double of the org) is trusted only there."""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
