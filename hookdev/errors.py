@@ -16,6 +16,10 @@ class ConfigError(HookdevError):
         self.problem = problem
 
 
+class UsageError(HookdevError):
+    """The command line asks for something that cannot be: an unknown name, a malformed URL (exit 2)."""
+
+
 class StoreError(HookdevError):
     """The exchange store cannot be opened, read or written."""
 

@@ -210,6 +210,9 @@ class Validation:
     timing: Timing | None = None
     warnings: tuple[Problem, ...] = ()
     """What Okta tolerates but is likely a mistake; never makes `ok` false."""
+    skipped: str | None = None
+    """Why the answer was not judged: hookdev refused the call itself (401, 400, 405, 413), so the answer is
+    hookdev's refusal, not the hook's; what to fix is the credential or the request."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -219,6 +222,8 @@ class Validation:
         }
         if self.timing is not None:
             out["timing"] = self.timing.to_json()
+        if self.skipped is not None:
+            out["skipped"] = self.skipped
         return out
 
     @classmethod
@@ -234,6 +239,7 @@ class Validation:
             ),
             timing=Timing(**timing) if isinstance(timing, dict) else None,
             warnings=tuple(warning_from_sentence(w) for w in data.get("warnings", []) if isinstance(w, str)),
+            skipped=data["skipped"] if isinstance(data.get("skipped"), str) else None,
         )
 
 

@@ -41,17 +41,31 @@ def test_json_line_token_and_clean_sigterm(tmp_path: Path) -> None:
     assert (tmp_path / ".hookdev" / "authserver-keys.json").stat().st_mode & 0o077 == 0
 
 
-def test_text_banner_masks_the_client_secret(tmp_path: Path) -> None:
-    proc = _run_server(tmp_path)
+def _banner(proc: subprocess.Popen[str]) -> str:
+    lines: list[str] = []
     try:
-        lines = [proc.stdout.readline() for _ in range(9)]
+        while not lines or lines[-1] not in ("", "Ctrl-C stops it.\n"):
+            lines.append(proc.stdout.readline())  # type: ignore[union-attr]
     finally:
         proc.send_signal(signal.SIGINT)
-        rc = proc.wait(timeout=10)
-    text = "".join(lines)
-    assert "issuer" in text and "/oauth2/default/v1/token" in text and "okta-hooks:****" in text
-    assert "hookdev-local-secret" not in text
-    assert rc == 0
+        assert proc.wait(timeout=10) == 0
+    return "".join(lines)
+
+
+def test_text_banner_masks_a_configured_client_secret(tmp_path: Path) -> None:
+    (tmp_path / "hookdev.toml").write_text(
+        '[[authserver.clients]]\nclient_id = "okta-org"\nclient_secret = "s3cret-value-1234"\n'
+    )
+    text = _banner(_run_server(tmp_path))
+    assert "issuer" in text and "/oauth2/default/v1/token" in text and "okta-org:****" in text
+    assert "s3cret-value-1234" not in text
+    assert f"[[authserver.clients]] of {tmp_path / 'hookdev.toml'}" in text
+
+
+def test_text_banner_without_a_config_says_the_secret_is_the_public_default(tmp_path: Path) -> None:
+    text = _banner(_run_server(tmp_path))
+    assert "okta-hooks:hookdev-local-secret" in text
+    assert "built-in default, public to anyone" in text and "[[authserver.clients]]" in text
 
 
 def test_rotate_command_makes_a_new_active_key(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -130,9 +130,42 @@ def test_usage_errors_exit_2(config: Path, capsys: pytest.CaptureFixture[str]) -
     assert "KEY=VALUE" in capsys.readouterr().err
 
 
-def test_an_unknown_payload_exits_1(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["send", "no-such-sample", "--to", "http://127.0.0.1:9", "--config", str(config)]) == 1
-    assert "not a file, a sample name or a stored exchange id" in capsys.readouterr().err
+def test_an_unknown_payload_is_a_usage_error(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send", "no-such-sample", "--to", "http://127.0.0.1:9", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "not a file, a sample name or a stored exchange id" in err and "registration-ssr" in err
+
+
+@pytest.mark.parametrize("to", ["127.0.0.1:8080/tokenHook", "localhost", "ftp://127.0.0.1/x", "http://", "http://h:x/"])
+def test_a_to_that_is_not_an_http_url_is_a_usage_error(to: str, config: Path, receiver: ThreadedReceiver,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send", "token", "--to", to, "--config", str(config)]) == 2
+    assert "--to" in capsys.readouterr().err
+    assert main(["replay", "anything", "--to", to, "--config", str(config)]) == 2
+    assert receiver.calls == []
+
+
+def test_a_missing_scheme_gets_a_suggestion(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send", "token", "--to", "127.0.0.1:8080/tokenHook", "--config", str(config)]) == 2
+    assert "did you mean http://127.0.0.1:8080/tokenHook?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "event_type"), [
+    ("registration", "com.okta.user.pre-registration"), ("password_import", "com.okta.user.credential.password.import"),
+    ("user-import", "com.okta.import.transform"), ("telephony", "com.okta.telephony.provider"),
+])
+def test_a_kind_name_sends_its_usual_sample(name: str, event_type: str, receiver: ThreadedReceiver, config: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    main(["send", name, "--to", receiver.url + "/hook", "--config", str(config)])
+    assert json.loads(receiver.calls[0]["body"])["eventType"] == event_type
+
+
+def test_help_lists_the_sample_names(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["send", "--help"])
+    out = capsys.readouterr().out
+    for name in ("token", "registration-ssr", "registration-progressive", "telephony-voice", "user-import-match"):
+        assert name in out
 
 
 def test_replay_without_a_serve_exits_1_and_says_so(tmp_path: Path, config: Path,

@@ -110,7 +110,25 @@ def test_kind_must_be_an_inline_kind(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as exc:
         main(["validate", answer, "--kind", "event"])
     assert exc.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+    assert "'event' is not an inline hook kind; use one of registration, token" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spelling", ["password-import", "password_import", "PASSWORD-IMPORT"])
+def test_kind_takes_either_spelling_and_reports_the_canonical_one(
+    spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = write(tmp_path, "a.json", {"commands": [{"type": "com.okta.action.update",
+                                                      "value": {"credential": "VERIFIED"}}]})
+    assert main(["validate", answer, "--kind", spelling, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "password_import"
+
+
+def test_an_unknown_kind_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answer = write(tmp_path, "a.json", {})
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", answer, "--kind", "tokens"])
+    assert exc.value.code == 2
+    assert "'tokens' is not an inline hook kind" in capsys.readouterr().err
 
 
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:

@@ -75,7 +75,7 @@ def test_export_har_to_a_file_then_import_it(store_with_two: tuple[Path, list[st
     assert "YWRtaW46c3VwZXJzZWNyZXQ=" not in har.read_text()
     other = tmp_path / "other.db"
     assert main(["import", str(har), "--store", str(other)]) == 0
-    assert "imported 2 exchange(s)" in capsys.readouterr().out
+    assert "imported 2 exchanges" in capsys.readouterr().out
     store = Store(other)
     try:
         assert [e.kind for e in store.list()] == ["token", "saml"]

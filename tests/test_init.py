@@ -96,6 +96,28 @@ def test_init_creates_a_missing_folder_and_refuses_unknown_kinds(tmp_path: Path)
     assert exited.value.code == 2
 
 
+def test_init_keeps_credentials_and_captures_out_of_git(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert init(tmp_path, "token") == 0
+    assert (tmp_path / ".gitignore").read_text().splitlines()[-2:] == [".env", ".hookdev/"]
+    assert ".gitignore" in capsys.readouterr().out
+
+
+def test_init_adds_only_what_an_existing_gitignore_lacks(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("node_modules/\n.env")  # no newline at the end
+    assert init(tmp_path, "token") == 0
+    lines = (tmp_path / ".gitignore").read_text().splitlines()
+    assert lines[:2] == ["node_modules/", ".env"] and lines[-1] == ".hookdev/" and lines.count(".env") == 1
+    before = (tmp_path / ".gitignore").read_text()
+    assert init(tmp_path, "token", "--force") == 0
+    assert (tmp_path / ".gitignore").read_text() == before, "a second init adds nothing"
+
+
+@pytest.mark.parametrize("spelling", ["password_import", "password-import", "Password-Import"])
+def test_init_takes_either_spelling_of_a_kind(tmp_path: Path, spelling: str) -> None:
+    assert init(tmp_path, spelling) == 0
+    assert "def password_import(" in (tmp_path / "hooks.py").read_text()
+
+
 def test_every_guide_has_its_scaffold(tmp_path: Path) -> None:
     assert set(GUIDES) == {
         "registration", "progressive", "token", "saml", "telephony", "password-import", "user-import", "event"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hookdev.cli import main
 from hookdev.models import AuthVerdict, Problem, ResponseSnapshot, Validation
 from hookdev.receiver.store import Store
@@ -91,3 +93,45 @@ def test_show_ambiguous_prefix_asks_for_more(tmp_path, capsys):
     s.close()
     assert main(["show", "eeee", "--store", str(tmp_path / "s.db")]) == 1
     assert "more than one" in capsys.readouterr().err
+
+
+def test_list_text_has_a_header_row_over_aligned_columns(tmp_path, capsys):
+    store = fill(tmp_path)
+    assert main(["list", "--store", store]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split() == ["time", "id", "request", "kind", "auth", "status", "took", "answer"]
+    assert len(rows) == 4
+    for name in ("kind", "auth", "status"):
+        assert all(row[header.index(name) - 1] == " " for row in rows), f"{name} column out of line"
+    assert "password_import" in rows[3], "kinds are spelled as JSON spells them"
+
+
+def test_list_json_has_no_header(tmp_path, capsys):
+    store = fill(tmp_path)
+    main(["list", "--store", store, "--json"])
+    assert all(line.startswith("{") for line in capsys.readouterr().out.splitlines())
+
+
+@pytest.mark.parametrize("spelling", ["password-import", "password_import", "pw-import"])
+def test_list_kind_takes_either_spelling(tmp_path, capsys, spelling):
+    store = fill(tmp_path)
+    assert main(["list", "--store", store, "--kind", spelling, "--json"]) == 0
+    assert [json.loads(x)["id"] for x in capsys.readouterr().out.splitlines()] == ["dddd00000004t"]
+
+
+def test_list_kind_nonsense_is_a_usage_error(tmp_path, capsys):
+    store = fill(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main(["list", "--store", store, "--kind", "nonsense"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "'nonsense' is not a hook kind" in err and "password_import" in err
+
+
+def test_show_with_a_too_short_prefix_says_so(tmp_path, capsys):
+    store = fill(tmp_path)
+    assert main(["show", "aaa", "--store", store]) == 2
+    assert "too short" in capsys.readouterr().err
+    assert main(["show", "aaaa", "--store", store]) == 0
+    assert main(["show", "zzzz", "--store", store]) == 1
+    assert "no exchange 'zzzz'" in capsys.readouterr().err

@@ -126,7 +126,7 @@ def test_sigkill_under_load_loses_no_answered_exchange(tmp_path):
     assert missing == [], f"{len(missing)} answered exchanges missing after SIGKILL"
 
 
-def test_text_mode_prints_a_banner_then_one_line_per_call(tmp_path):
+def test_text_mode_prints_a_banner_then_one_line_per_call_then_a_summary(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
     env["PYTHONPATH"] = str(ROOT)
     (tmp_path / ".env").write_text("USER=okta\nPASSWORD=s3cret-pass\n")
@@ -135,13 +135,16 @@ def test_text_mode_prints_a_banner_then_one_line_per_call(tmp_path):
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
-        banner = [proc.stdout.readline() for _ in range(8)]
+        banner: list[str] = []
+        while not banner or banner[-1] not in ("", "Ctrl-C to stop.\n"):
+            banner.append(proc.stdout.readline())
         text = "".join(banner)
         assert "hookdev" in banner[0] and "Ctrl-C to stop." in text
         url = next(line.split()[2] for line in banner if "local URL" in line)
         assert "basic — Okta sends  Authorization: Basic" in text and "(user okta)" in text
         assert "s3cret-pass" not in text and "b2t0YTpzM2NyZXQtcGFzcw==" not in text, "the secret is masked"
-        assert "token URL for Okta" in text
+        assert "token URL" in text and "/oauth2/default/v1/token" in text
+        assert "config       .env, otherwise built-in defaults" in text
         import base64
         import urllib.request
 
@@ -152,10 +155,27 @@ def test_text_mode_prints_a_banner_then_one_line_per_call(tmp_path):
             assert resp.status == 200
         line = proc.stdout.readline()
         assert "POST /registrationHook" in line and "registration" in line and "basic ok" in line
-        assert " 200 " in line and line.rstrip().endswith("valid")
+        assert " 200 " in line and line.rstrip().endswith("valid ALLOW")
     finally:
         proc.terminate()
-        assert proc.wait(timeout=10) == 0
+        rest = proc.communicate(timeout=10)[0]
+    assert proc.returncode == 0
+    assert "hookdev stopped: 1 call recorded this run in" in rest
+
+
+def test_json_implies_headless(tmp_path):
+    """`serve --json` is for scripts: JSON lines even without --headless (and with no terminal around)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "hookdev", "serve", "--json", "--port", "0", "--auth", "none"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first["event"] == "listening" and first["url"].startswith("http://127.0.0.1:")
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "inspector" not in err and "hookdev stopped" not in out
 
 
 def running(pid: int) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from multidict import CIMultiDict
@@ -33,6 +35,28 @@ def relayed_headers(headers: Headers, drop: frozenset[str]) -> list[tuple[str, s
         for token in value.split(",")
     }
     return [(k, v) for k, v in headers if k.lower() not in drop and k.lower() not in named]
+
+
+async def probe(url: str, timeout: float = 1.0) -> str | None:
+    """Whether something listens at the URL's host and port: None when it does, else why not.
+
+    Only a connection is opened and closed, no request is sent: the user's service sees nothing it has to
+    answer.
+    """
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout)
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return None
 
 
 class ForwardResponder:

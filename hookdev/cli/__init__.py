@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from hookdev import __version__
-from hookdev.errors import ConfigError, HookdevError
+from hookdev.errors import ConfigError, HookdevError, UsageError
 from hookdev.io.terminal import safe_text
 
 # Each command: the module under hookdev.cli whose register(subparsers) adds it, and the line `hookdev --help`
@@ -93,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except ConfigError as exc:
         print(f"hookdev: config error: {safe_text(str(exc), multiline=True)}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"hookdev {args.command}: {safe_text(str(exc), multiline=True)}", file=sys.stderr)
         return 2
     except HookdevError as exc:
         print(f"hookdev: {safe_text(str(exc), multiline=True)}", file=sys.stderr)

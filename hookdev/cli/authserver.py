@@ -14,7 +14,7 @@ from hookdev.auth.authserver import create_authserver_app
 from hookdev.auth.keys import KeyStore
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, STOP_SIGNALS, add_config_arg, settings_from
-from hookdev.config import Settings
+from hookdev.config import AuthServerSettings, Settings
 from hookdev.errors import ConfigError
 
 DESCRIPTION = """\
@@ -102,6 +102,10 @@ async def _serve(settings: Settings, host: str, port: int, as_json: bool) -> int
     return 0
 
 
+def _config(settings: Settings) -> str:
+    return next((source for source in settings.sources if source.endswith(".toml")), "the settings")
+
+
 def _banner(settings: Settings, issuer: str) -> str:
     a = settings.authserver
     clients = []
@@ -119,9 +123,15 @@ def _banner(settings: Settings, issuer: str) -> str:
         *clients,
     ]
     if example is not None:
+        built_in = a.clients == AuthServerSettings().clients
+        secret = example.client_secret if built_in else "****"
+        where = ([f"  secret     {secret}: hookdev's built-in default, public to anyone (fine on this",
+                  "             laptop); set your own in hookdev.toml [[authserver.clients]]",
+                  "  get a token:"] if built_in else
+                 [f"  get a token (secret masked; it is in [[authserver.clients]] of {_config(settings)}):"])
         lines += [
-            "  get a token (secret masked; it is in [[authserver.clients]]):",
-            f"    curl -s -u {example.client_id}:**** -d grant_type=client_credentials "
+            *where,
+            f"    curl -s -u {example.client_id}:{secret} -d grant_type=client_credentials "
             f"-d scope={' '.join(a.scopes[:1])} {issuer}/v1/token",
         ]
     lines.append("  verify its tokens: [auth] mode = \"oauth\", issuer = \"" + issuer + "\"")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from hookdev.config import Overrides, Settings, load_settings
+from hookdev.models import KINDS, Kind
+from hookdev.okta.kinds import parse_kind
 
 HELP_FORMAT = argparse.RawDescriptionHelpFormatter
 STOP_SIGNALS = tuple(
@@ -25,6 +28,19 @@ def add_store_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store", metavar="PATH", help="SQLite file of recorded exchanges (default: .hookdev/hookdev.db)"
     )
+
+
+def kind_type(kinds: tuple[Kind, ...] = KINDS) -> Callable[[str], Kind]:
+    """An argparse `type` for a kind name: either spelling becomes the canonical kind, anything else exit 2."""
+
+    def kind(text: str) -> Kind:
+        try:
+            return parse_kind(text, kinds)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    kind.__name__ = "kind"  # argparse names the type in its "invalid kind value" fallback
+    return kind
 
 
 def settings_from(args: argparse.Namespace, overrides: Overrides | None = None) -> Settings:

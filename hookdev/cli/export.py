@@ -13,6 +13,7 @@ from hookdev.cli.listing import open_store
 from hookdev.config import Settings
 from hookdev.errors import ConfigError, HookdevError
 from hookdev.io.export import payload_filename, to_curl, to_har, to_payload
+from hookdev.io.render import plural
 from hookdev.models import Exchange
 from hookdev.receiver.store import Store
 from hookdev.runtime import read_runtime
@@ -101,7 +102,7 @@ def _payload_dir(exchanges: list[Exchange], folder: Path, redact: bool) -> int:
     for ex in exchanges:
         text = json.dumps(to_payload(ex, redact=redact), indent=2) + "\n"
         (folder / payload_filename(ex)).write_text(text, encoding="utf-8")
-    print(f"wrote {len(exchanges)} payload file(s) to {folder}", file=sys.stderr)
+    print(f"wrote {plural(len(exchanges), 'payload file')} to {folder}", file=sys.stderr)
     return 0
 
 

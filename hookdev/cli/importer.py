@@ -10,6 +10,7 @@ from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.errors import HookdevError
 from hookdev.io.har import import_har
+from hookdev.io.render import plural
 from hookdev.io.terminal import safe_text
 from hookdev.receiver.store import Store
 
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     noise = f", skipped {skipped} that Okta would not send (assets, other methods, non-JSON bodies)" if skipped else ""
-    print(f"imported {len(exchanges)} exchange(s) into {store.path}{noise}")
+    print(f"imported {plural(len(exchanges), 'exchange')} into {store.path}{noise}")
     for ex in exchanges:
         print(safe_text(f"  {ex.id}  {ex.request.method} {ex.request.path}  {ex.kind}"))
     return 0

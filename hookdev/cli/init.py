@@ -50,8 +50,8 @@ examples:
   hookdev init registration             allow only example.com sign-ups
   hookdev init token --dir token-demo   add a claim to tokens, in a new folder
 
-Writes hookdev.toml (Basic auth admin/supersecret, [responses] handler = "hooks.py"), .env and hooks.py.
-Existing files are never overwritten unless --force is given.
+Writes hookdev.toml (Basic auth admin/supersecret, [responses] handler = "hooks.py"), .env and hooks.py,
+and adds .env and .hookdev/ to .gitignore. Existing files are never overwritten unless --force is given.
 """
 
 
@@ -63,12 +63,44 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=HELP_FORMAT,
     )
-    p.add_argument("kind", choices=tuple(GUIDES), metavar="KIND", help=f"one of: {', '.join(GUIDES)}")
+    p.add_argument("kind", type=guide_name, metavar="KIND", help=f"one of: {', '.join(GUIDES)} (_ works for -)")
     p.add_argument("--dir", default=".", metavar="D", help="folder to write into (created if missing; default .)")
     p.add_argument("--force", action="store_true", help="overwrite files that already exist")
     p.add_argument("--org", metavar="URL", help="your Okta org (https://dev-123456.okta.com), for `hookdev okta` "
                                                 "and `serve --tunnel --okta`")
     p.set_defaults(run=run)
+
+
+def guide_name(text: str) -> str:
+    """A guide's name as typed: `password-import`, `password_import` or `PASSWORD-IMPORT`; exit 2 for others."""
+    name = text.strip().lower().replace("_", "-")
+    if name not in GUIDES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a guide; use one of {', '.join(GUIDES)}")
+    return name
+
+
+PRIVATE = (".env", ".hookdev/")
+"""What `init` keeps out of git: .env holds the credentials, .hookdev/ the captured calls (passwords
+included, for password import hooks) and the local authorization server's signing key."""
+
+
+def ignore_private(folder: Path) -> str | None:
+    """Add PRIVATE to the folder's .gitignore where it is missing; what was done, or None when nothing was."""
+    path = folder / ".gitignore"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    present = {line.strip() for line in text.splitlines()}
+    missing = [name for name in PRIVATE if name not in present and name.rstrip("/") not in present]
+    if not missing:
+        return None
+    lead = "" if not text or text.endswith("\n") else "\n"
+    block = "# hookdev: credentials and captured calls\n" + "".join(f"{name}\n" for name in missing)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(lead + ("\n" if text.strip() else "") + block)
+    verb = "added" if text else "created"
+    return f"{verb} {path} entries: {', '.join(missing)} (credentials and captured calls stay out of git)"
 
 
 def scaffold_text(name: str) -> str:
@@ -99,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     existing = [name for name in files if (folder / name).exists()]
     if existing and not args.force:
         names = ", ".join(str(folder / name) for name in existing)
-        print(f"hookdev init: {names} already exist(s); nothing written. "
+        verb = "exists" if len(existing) == 1 else "exist"
+        print(f"hookdev init: {names} already {verb}; nothing written. "
               "Use --force to overwrite, or --dir to pick another folder.", file=sys.stderr)
         return 1
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
         if name == ".env":  # it holds the Basic password
             (folder / name).chmod(0o600)
         print(f"created {folder / name}" + (" (overwritten)" if name in existing else ""))
+    ignored = ignore_private(folder)
+    if ignored:
+        print(ignored)
     guide = GUIDES[args.kind]
     cd = f"  cd {folder}\n" if folder.resolve() != Path.cwd().resolve() else ""
     steps = [

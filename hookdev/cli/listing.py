@@ -8,13 +8,16 @@ import json
 from typing import Any
 
 from hookdev.cli import summary
-from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
+from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, kind_type, settings_from
 from hookdev.config import Settings
-from hookdev.errors import HookdevError
+from hookdev.errors import HookdevError, UsageError
 from hookdev.io.redact import mask_body_bytes, mask_headers
-from hookdev.io.render import show_report, summary_line
-from hookdev.models import Exchange
+from hookdev.io.render import show_report, summary_header, summary_line
+from hookdev.models import KINDS, Exchange
 from hookdev.receiver.store import Filter, Store
+
+MIN_PREFIX = 4
+"""The shortest id prefix `show` looks up (the store matches prefixes of at least this many characters)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arg(p)
     add_store_arg(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line (the serve --json shape)")
-    p.add_argument("--kind", help="only this hook kind (token, registration, event, ...)")
+    p.add_argument("--kind", type=kind_type(), metavar="KIND",
+                   help="only this hook kind: " + ", ".join(KINDS) + " (- works for _)")
     p.add_argument("--path", help="only calls to this path")
     p.add_argument("--rejected", action="store_true", help="only calls whose auth failed")
     p.add_argument("--invalid", action="store_true", help="only answers Okta would not accept")
@@ -39,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "show",
         help=summary("show"),
         description="Show one recorded exchange: request, auth verdict, answer, validation, log.",
-        epilog="ID may be a unique prefix of at least 4 characters.\n\nexamples:\n  hookdev show 1m8b7spd\n"
+        epilog=f"ID may be a unique prefix of at least {MIN_PREFIX} characters.\n\nexamples:\n  hookdev show 1m8b7spd\n"
                "  hookdev show 1m8b7spd --json | jq .auth\n  hookdev show 1m8b7spd --reveal   # secrets unmasked",
         formatter_class=HELP_FORMAT,
     )
@@ -70,6 +74,8 @@ def run_list(args: argparse.Namespace) -> int:
     try:
         # A page of rows at a time, each printed as it comes: a million stored calls list in flat memory.
         for ex in store.iter(flt, last=args.last, summaries=True):
+            if not printed and not args.json:
+                print(summary_header())
             print(json.dumps(ex.to_json()) if args.json else summary_line(ex))
             printed += 1
     finally:
@@ -102,6 +108,9 @@ def detail_json(ex: Exchange, *, secret_header: str | None, reveal: bool) -> dic
 
 def run_show(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if len(args.id) < MIN_PREFIX:
+        raise UsageError(f"{args.id!r} is too short to pick one exchange: give at least {MIN_PREFIX} characters "
+                         "of its id (ids have 13; `hookdev list` shows them)")
     store = open_store(settings)
     try:
         ex = store.get(args.id)

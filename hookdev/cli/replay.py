@@ -10,14 +10,16 @@ from pathlib import Path
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.cli.listing import open_store
-from hookdev.cli.send import report
+from hookdev.cli.send import add_auth_arg, report, settings_for, with_notes
 from hookdev.errors import HookdevError
-from hookdev.send.replay import replay
+from hookdev.send.replay import replay, serve_url
+from hookdev.send.sender import check_url
 
 EPILOG = """\
 Without --to the call goes to the `hookdev serve` running on the same store, and is recorded there
 as a new exchange whose replay_of is ID. The captured credential is never re-sent: the configured
-Basic credentials, header secret or a freshly fetched OAuth token are used instead.
+Basic credentials, header secret or a freshly fetched OAuth token are used instead, in the
+auth mode of the serve called (or --auth MODE).
 
 examples:
   hookdev replay 0k3x9a7b
@@ -39,11 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", metavar="URL", help="send here instead of the running serve (a bare origin keeps the path)")
     p.add_argument("--body", metavar="FILE", help="send this body instead of the recorded one")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    add_auth_arg(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    if args.to:
+        check_url(args.to)
+    settings, mode_note = settings_for(args, args.to or serve_url(settings_from(args)))
     body = None
     if args.body:
         try:
@@ -55,5 +60,6 @@ def run(args: argparse.Namespace) -> int:
         result = asyncio.run(replay(store, args.id, settings, to=args.to, edited_body=body))
     finally:
         store.close()
+    result = with_notes(result, mode_note)
     print(json.dumps(result.to_json()) if args.json else report(result, f"exchange {args.id}"))
     return 0 if result.accepted else 1

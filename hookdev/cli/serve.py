@@ -8,8 +8,9 @@ import json
 import sys
 from typing import TextIO
 
-from hookdev import __version__, eventloop
+from hookdev import eventloop
 from hookdev.cli import summary
+from hookdev.cli.banner import answering, banner
 from hookdev.cli.common import (
     HELP_FORMAT,
     STOP_SIGNALS,
@@ -20,7 +21,6 @@ from hookdev.cli.common import (
 )
 from hookdev.config import Settings
 from hookdev.errors import ConfigError
-from hookdev.io.redact import mask_value
 from hookdev.io.render import exchange_line
 from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
@@ -30,7 +30,7 @@ EPILOG = """\
 examples:
   hookdev serve                         the inspector on http://127.0.0.1:8080
   hookdev serve --headless              one line per call on stdout
-  hookdev serve --headless --json       JSON lines (listening, tunnel, exchange) for scripts
+  hookdev serve --json                  JSON lines (listening, tunnel, exchange) for scripts
   hookdev serve --port 0 --tunnel       any free port, reachable by Okta through ngrok
   hookdev serve --tunnel --okta         and the org's hooks point here until serve stops
 
@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="port to listen on (default 8080; 0 picks a free one)")
     add_store_arg(p)
     p.add_argument("--headless", action="store_true", help="no inspector: print one line per call")
-    p.add_argument("--json", action="store_true", help="with --headless: print JSON lines instead of text")
+    p.add_argument("--json", action="store_true", help="print JSON lines instead of text (implies --headless)")
     tunnel = p.add_mutually_exclusive_group()
     tunnel.add_argument("--tunnel", dest="tunnel", action="store_true", default=None, help="open an ngrok tunnel")
     tunnel.add_argument("--no-tunnel", dest="tunnel", action="store_false", help="no tunnel, even if configured")
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         from hookdev.okta_api.link import check_settings
 
         check_settings(settings)
-    if not args.headless:
+    if not args.headless and not args.json:  # --json is for scripts: it implies --headless
         try:
             from hookdev.tui.app import run_inspector
         except ImportError:
@@ -138,13 +138,14 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
     session.on_notice(on_notice)
     await start_session(session)
     try:
+        how = await answering(session)  # loads the handler file now: a broken one is said at start
         if as_json:
             emit(json.dumps({"event": "listening", "url": session.local_url}))
             if session.public_url:
                 emit(json.dumps({"event": "tunnel", "public_url": session.public_url,
                                  "hook_urls": session.hook_urls()}))
         else:
-            emit(banner(session))
+            emit(banner(session, how))
         started = True
         for level, message in early:
             on_notice(level, message)
@@ -153,43 +154,13 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
         await session.stop()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
+    if not as_json:
+        print(stopped_line(session), file=out, flush=True)
     return 0
 
 
-def auth_hint(settings: Settings, issuer: str) -> str:
-    """What Okta must send, in one line, with the secret masked."""
-    a = settings.auth
-    enforce = "" if a.enforce else "  (not enforced: calls are answered anyway)"
-    if a.mode == "basic":
-        import base64
-
-        value = "Basic " + base64.b64encode(f"{a.username}:{a.password}".encode()).decode()
-        return f"basic — Okta sends  Authorization: {mask_value(value)}  (user {a.username}){enforce}"
-    if a.mode == "header":
-        return f"header — Okta sends  {a.header}: {mask_value(a.secret)}{enforce}"
-    if a.mode == "oauth":
-        return f"oauth — Bearer JWT from {issuer}, aud {a.audience}{enforce}"
-    return "none — every call is accepted"
-
-
-def banner(session: Session) -> str:
-    s = session.settings
-    lines = [
-        f"hookdev {__version__} — receiving Okta hooks",
-        f"  local URL    {session.local_url}   (every path is a hook endpoint)",
-    ]
-    if session.public_url:
-        lines.append(f"  public URL   {session.public_url}")
-        lines.append(f"  paste into Okta, e.g. {session.public_url}/registrationHook")
-    elif session.tunnel_error:
-        lines.append("  tunnel       failed (see below); the local receiver runs anyway")
-    else:
-        lines.append("  tunnel       off (add --tunnel so Okta can reach this laptop)")
-    lines.append(f"  auth         {auth_hint(s, session.issuer)}")
-    if s.authserver.mount:
-        reachable = (session.public_url + s.authserver.path) if session.public_url else session.local_issuer
-        lines.append(f"  OAuth server {session.local_issuer}  (token URL for Okta {reachable}/v1/token)")
-    lines.append(f"  store        {session.store_path}")
-    lines.append(f"  try          hookdev send token --to {session.local_url}/tokenHook")
-    lines.append("Ctrl-C to stop.")
-    return safe_text("\n".join(lines), multiline=True)
+def stopped_line(session: Session) -> str:
+    """The line serve leaves when it stops: what this run recorded, and where to find it."""
+    n = session.counters.calls
+    calls = f"{n} call{'' if n == 1 else 's'}"
+    return safe_text(f"hookdev stopped: {calls} recorded this run in {session.store_path} (`hookdev list` shows them)")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hookdev.cli import summary
-from hookdev.cli.common import HELP_FORMAT
+from hookdev.cli.common import HELP_FORMAT, kind_type
 from hookdev.models import INLINE_KINDS, ResponseSnapshot
 from hookdev.okta.kinds import classify_body
 from hookdev.okta.validate import review
@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "response_file", metavar="RESPONSE_FILE", help="the answer body (JSON) your hook sends back"
     )
     parser.add_argument(
-        "--kind", required=True, choices=INLINE_KINDS, help="the inline hook the answer is for"
+        "--kind", required=True, type=kind_type(INLINE_KINDS), metavar="KIND",
+        help="the inline hook the answer is for: " + ", ".join(INLINE_KINDS) + " (- works for _)",
     )
     parser.add_argument(
         "--request",

@@ -10,6 +10,7 @@ from hookdev import jsonfast
 from hookdev.io.redact import mask_body, mask_headers
 from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
+from hookdev.okta.outcome import outcome
 
 KIND_LABELS = {
     "event_verification": "verify",
@@ -32,16 +33,19 @@ def auth_label(ex: Exchange) -> str:
 
 def validation_label(ex: Exchange) -> str:
     v = ex.validation
+    if v.skipped:
+        return "not judged (refused)"
     if v.ok:
         label = "valid"
     elif v.problems:
-        label = _count(len(v.problems), "problem")
+        label = plural(len(v.problems), "problem")
     else:
         label = v.timing.grade if v.timing else "invalid"
-    return f"{label}, {_count(len(v.warnings), 'warning')}" if v.warnings else label
+    return f"{label}, {plural(len(v.warnings), 'warning')}" if v.warnings else label
 
 
-def _count(n: int, noun: str) -> str:
+def plural(n: int, noun: str) -> str:
+    """A count with its noun: 1 problem, 2 problems."""
     return f"{n} {noun}{'s' if n > 1 else ''}"
 
 
@@ -100,16 +104,41 @@ def exchange_line(ex: Exchange, *, as_json: bool) -> str:
     return jsonfast.dumps_ascii({"event": "exchange", **ex.to_json()}) if as_json else summary_line(ex)
 
 
+def answer_label(ex: Exchange) -> str:
+    """What became of the answer, in a few words: valid with its effect (valid ALLOW, valid 2 claims), the count
+    of what Okta would not accept, or why it was not judged."""
+    v = ex.validation
+    if v.ok and not v.skipped:
+        effect = outcome(ex.kind, ex.status, ex.response.body).label
+        label = f"valid {effect}" if effect else "valid"
+        return f"{label}, {plural(len(v.warnings), 'warning')}" if v.warnings else label
+    return validation_label(ex)
+
+
+SUMMARY_COLUMNS = (("time", 12), ("id", 13), ("request", 24), ("kind", 15), ("auth", 22), ("status", 6),
+                   ("took", 9), ("answer", 0))
+"""The columns of `list` and of `serve --headless` lines: heading and width (0: the rest of the line)."""
+
+
+def summary_header() -> str:
+    """The heading row above summary lines, as `hookdev list` prints it."""
+    return _row([name for name, _ in SUMMARY_COLUMNS])
+
+
+def _row(cells: list[str]) -> str:
+    out = []
+    for (name, width), cell in zip(SUMMARY_COLUMNS, cells, strict=True):
+        out.append(cell.rjust(width) if name == "took" else cell.ljust(width))
+    return "  ".join(out).rstrip()
+
+
 def summary_line(ex: Exchange) -> str:
     """One line per exchange, as `serve --headless` prints them (what came from the call shown escaped)."""
     replay = f"  replay of {ex.replay_of}" if ex.replay_of else ""
     error = f"  ! {ex.error}" if ex.error and ex.status >= 400 else ""
-    line = (
-        f"{clock(ex.time)}  {ex.id}  {ex.request.method:<4} {safe_text(ex.request.path):<24} "
-        f"{KIND_LABELS.get(ex.kind, ex.kind):<12} "
-        f"{auth_label(ex):<22} {ex.status}  {format_ms(ex.duration_ms):>9}  {validation_label(ex)}{replay}{error}"
-    )
-    return safe_text(line)
+    cells = [clock(ex.time), ex.id, f"{ex.request.method} {ex.request.path}", ex.kind, auth_label(ex),
+             str(ex.status), format_ms(ex.duration_ms), answer_label(ex) + replay + error]
+    return safe_text(_row(cells))
 
 
 def _pretty(body: bytes, reveal: bool) -> str:
@@ -153,7 +182,11 @@ def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool 
         lines.append("claims: " + json.dumps(ex.auth.claims, sort_keys=True, ensure_ascii=True))
     lines += ["", f"── response ── {resp.status}", *(line(f"{k}: {v}") for k, v in resp.headers)]
     lines += ["", _pretty(resp.body, True)]
-    lines += ["", f"── validation ── {validation_label(ex)}"]
+    lines += ["", f"── validation ── {answer_label(ex)}"]
+    if ex.validation.skipped:
+        lines.append(line(f"  {ex.validation.skipped}"))
+    elif ex.validation.ok and (effect := outcome(ex.kind, ex.status, ex.response.body)).detail:
+        lines.append(line(f"  {effect.detail}"))
     lines += [line(f"  {p}") for p in ex.validation.problems]
     lines += [line(f"  warning: {w}") for w in ex.validation.warnings]
     if ex.validation.timing:

@@ -174,7 +174,7 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
         request=snapshot,
         response=response,
         auth=verdict,
-        validation=_validate(receiver, kind, response, snapshot, body, duration_ms),
+        validation=refusal(answer, verdict) or _validate(receiver, kind, response, snapshot, body, duration_ms),
         duration_ms=duration_ms,
         replay_of=snapshot.header(REPLAY_HEADER),
         source=answer.source,
@@ -293,6 +293,24 @@ def _public(answer: Answer) -> Answer:
     headers = tuple((k, v) for k, v in answer.headers if k.lower() != "content-type") + JSON_HEADERS
     return Answer(answer.status, json.dumps(payload).encode(), headers, source=answer.source, log=answer.log,
                   error=answer.error)
+
+
+REFUSALS = {
+    400: "the call's body could not be read",
+    405: "Okta never sends this method",
+    413: "the call's body is over the size limit (server.max_body)",
+}
+
+
+def refusal(answer: Answer, verdict: AuthVerdict) -> Validation | None:
+    """The `skipped` verdict of a call hookdev refused itself: its answer is a refusal, not one to judge."""
+    if answer.source == "auth" and answer.status == 401:
+        why = f"hookdev refused the call (401, auth {verdict.reason}): fix the credential Okta sends, not the answer"
+    elif answer.source == "error" and answer.status in REFUSALS:
+        why = f"hookdev refused the call ({answer.status}): {REFUSALS[answer.status]}"
+    else:
+        return None
+    return Validation(ok=True, skipped=why)
 
 
 def _validate(

@@ -235,7 +235,8 @@ class Session:
             self._dropped = dropped
 
     def _write_runtime(self) -> None:
-        write_runtime(self.store_path, {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid()})
+        write_runtime(self.store_path, {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid(),
+                                        "auth": self.settings.auth.mode})
 
     async def stop(self) -> None:
         """Stop taking calls, close the tunnel, flush the store; safe to call twice."""

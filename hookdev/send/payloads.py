@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from hookdev import jsontext
-from hookdev.errors import ConfigError, HookdevError, StoreError
+from hookdev.errors import ConfigError, HookdevError, StoreError, UsageError
 from hookdev.models import Exchange, Headers
-from hookdev.okta.kinds import CHALLENGE_HEADER
+from hookdev.okta.kinds import CHALLENGE_HEADER, kind_named
 from hookdev.receiver.store import Store
 from hookdev.send.sender import DROPPED_HEADERS, Payload, kind_of
 
@@ -28,11 +28,21 @@ def sample_dirs(cwd: Path | None = None) -> list[Traversable]:
     return [(cwd or Path.cwd()) / "sample_payloads", packaged_samples()]
 
 
+KIND_SAMPLES = {"registration": "registration-ssr", "telephony": "telephony-sms"}
+"""The sample a kind's name stands for where no sample has exactly that name."""
+
+
 def find_sample(name: str, cwd: Path | None = None) -> Traversable | None:
+    """The sample file NAME means: a sample's own name (with or without .json, _ for -), else a kind's name."""
+    kind = kind_named(name)
+    stems = [name, name.replace("_", "-")]
+    if kind is not None:
+        stems.append(KIND_SAMPLES.get(kind, kind.replace("_", "-")))
     for folder in sample_dirs(cwd):
-        for candidate in (name, f"{name}.json", f"{name.replace('_', '-')}.json"):
-            if (folder / candidate).is_file():
-                return folder / candidate
+        for stem in stems:
+            for candidate in (stem, f"{stem}.json"):
+                if (folder / candidate).is_file():
+                    return folder / candidate
     return None
 
 
@@ -109,7 +119,7 @@ def load(spec: str, *, store_path: Path | None = None, cwd: Path | None = None) 
         if ex is not None:
             return from_exchange(ex)
     names = ", ".join(sample_names(cwd)) or "none found"
-    raise HookdevError(
+    raise UsageError(
         f"{spec!r} is not a file, a sample name or a stored exchange id. Samples: {names}. "
         "Stored ids: `hookdev list` (pass --store PATH for another store)."
     )

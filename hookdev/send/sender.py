@@ -10,12 +10,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from hookdev.auth.oauth_client import Token, TokenCache, fetch_token
 from hookdev.config import AuthSettings, Settings
-from hookdev.errors import ConfigError, SendError
+from hookdev.errors import ConfigError, SendError, UsageError
 from hookdev.io.redact import mask_headers
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot, Timing, Validation, header_value
 from hookdev.okta.commands import ERROR_EFFECT, fails_for
@@ -118,6 +119,20 @@ class _Auth:
     headers: Headers
     label: str
     note: str | None = None
+
+
+def check_url(url: str, option: str = "--to") -> str:
+    """`url` when it is an http(s) URL with a host; UsageError (exit 2) saying what a good one looks like."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        hint = f"; did you mean http://{url}?" if "://" not in url and url else ""
+        raise UsageError(f"{option} must be an http:// or https:// URL with a host, e.g. "
+                         f"http://127.0.0.1:8080/tokenHook; got {url!r}{hint}")
+    try:
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        raise UsageError(f"{option} {url!r} has a port that is not a number") from None
+    return url
 
 
 def kind_of(method: str, headers: Headers, body: bytes) -> Kind:
@@ -342,8 +357,7 @@ async def send(
     retry: bool = True,
 ) -> SendResult:
     """Make the call as Okta would, retrying as Okta does for its kind, and judge the answer as Okta would."""
-    if not to.startswith(("http://", "https://")):
-        raise SendError(f"--to must be an http:// or https:// URL, got {to!r}")
+    check_url(to)
     own = http is None
     session = aiohttp.ClientSession() if http is None else http
     try:
@@ -411,8 +425,26 @@ def _judge(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, ms: fl
         grade = Timing(max(ms, BUDGET_MS) if timeout >= OKTA_TIMEOUT_S else ms, BUDGET_MS, "timeout", consequence)
         return Validation(ok=False, problems=(Problem("timing" if timed_out else "connection", what, consequence),),
                           timing=grade if timed_out else None)
+    reason = refused_by_hookdev(answer)
+    if reason is not None:
+        consequence = fails_for(kind, payload.parsed()) if kind != "unknown" else "the call fails"
+        problem = Problem("auth", f"the hookdev receiver refused the credential ({reason})", consequence)
+        return Validation(ok=False, problems=(problem,))
     context: Any = header_value(payload.headers, CHALLENGE_HEADER) if kind == "event_verification" else payload.parsed()
     return validate(kind, answer, context, ms)
+
+
+def refused_by_hookdev(answer: ResponseSnapshot) -> str | None:
+    """The reason code when the answer is a hookdev receiver's auth refusal (a 401 it sent, not the hook)."""
+    if answer.status != 401 or answer.header("X-Hookdev-Exchange") is None:
+        return None
+    try:
+        body = json.loads(answer.body)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(body, dict) and body.get("error") == "unauthorized" and isinstance(body.get("reason"), str):
+        return str(body["reason"])
+    return None
 
 
 def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, validation: Validation,
@@ -438,7 +470,8 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
         return f"Okta would not wait for this answer{tries}: {validation.timing.consequence}"
     assert first is not None
     tail = f"; {first.consequence}" if first.consequence else ""
-    more = f" (and {len(validation.problems) - 1} more problem(s))" if len(validation.problems) > 1 else ""
+    extra = len(validation.problems) - 1
+    more = f" (and {extra} more {'problem' if extra == 1 else 'problems'})" if extra else ""
     return f"Okta would not accept this answer{tries}: {first.path}: {first.message}{tail}{more}."
 
 
