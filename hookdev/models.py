@@ -213,6 +213,9 @@ class Validation:
     skipped: str | None = None
     """Why the answer was not judged: hookdev refused the call itself (401, 400, 405, 413), so the answer is
     hookdev's refusal, not the hook's; what to fix is the credential or the request."""
+    outcome: str = ""
+    """What an accepted answer does to the flow, in a word or two: ALLOW, DENY, VERIFIED, LINK_USER, 2 claims
+    (hookdev.okta.outcome); empty when the answer is not accepted or the kind has no choice to report."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -224,6 +227,8 @@ class Validation:
             out["timing"] = self.timing.to_json()
         if self.skipped is not None:
             out["skipped"] = self.skipped
+        if self.outcome:
+            out["outcome"] = self.outcome
         return out
 
     @classmethod
@@ -240,6 +245,7 @@ class Validation:
             timing=Timing(**timing) if isinstance(timing, dict) else None,
             warnings=tuple(warning_from_sentence(w) for w in data.get("warnings", []) if isinstance(w, str)),
             skipped=data["skipped"] if isinstance(data.get("skipped"), str) else None,
+            outcome=data["outcome"] if isinstance(data.get("outcome"), str) else "",
         )
 
 

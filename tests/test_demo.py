@@ -44,3 +44,16 @@ def test_demo_settings_keep_everything_in_the_folder(tmp_path: Path) -> None:
     s = demo_settings(tmp_path)
     assert s.server.port == 0 and s.auth.mode == "oauth" and not s.tunnel.enabled
     assert s.path(s.server.store).parent == tmp_path and s.path(s.responses.dir).parent == tmp_path
+
+
+async def test_the_deliberate_failures_say_so(tmp_path: Path) -> None:
+    """A presenter's audience reads "on purpose" beside each failure the demo makes, and only there."""
+    out = io.StringIO()
+    assert await run_headless(Session(demo_settings(tmp_path)), 0, len(SCRIPT), as_json=False, out=out) == 0
+    lines = out.getvalue().splitlines()[1:]
+    assert len(lines) == len(SCRIPT)
+    captioned = [line for line in lines if "on purpose" in line]
+    assert len(captioned) == 3
+    assert all(" 401 " in line or "1 problem" in line for line in captioned)
+    assert any("expired token, on purpose" in line and "oauth expired" in line for line in captioned)
+    assert all("refused" not in line and "problem" not in line for line in lines if "on purpose" not in line)

@@ -76,3 +76,16 @@ def test_kinds_without_a_choice_and_unreadable_answers_have_no_label() -> None:
 
 def test_the_verification_echo_is_verified() -> None:
     assert outcome("event_verification", 200, body({"verification": "abc"})).label == "VERIFIED"
+
+
+def test_validation_carries_the_outcome_of_an_accepted_answer_only() -> None:
+    from hookdev.models import ResponseSnapshot, Validation
+    from hookdev.okta.validate import validate
+
+    accepted = validate("registration", ResponseSnapshot(200, body=sample_answer("registration-deny.json")), None, 3.0)
+    assert accepted.ok and accepted.outcome == "DENY"
+    assert Validation.from_json(accepted.to_json()).outcome == "DENY"
+    reserved = body({"commands": [{"type": "com.okta.identity.patch",
+                                   "value": [{"op": "replace", "path": "/claims/iss", "value": "x"}]}]})
+    rejected = validate("token", ResponseSnapshot(200, body=reserved), None, 3.0)
+    assert not rejected.ok and rejected.outcome == "" and "outcome" not in rejected.to_json()

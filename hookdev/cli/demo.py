@@ -13,9 +13,10 @@ from typing import TextIO
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, STOP_SIGNALS, LineWriter
 from hookdev.io.render import exchange_line
+from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
 from hookdev.receiver.session import Session
-from hookdev.send.demo import AUTH_LABEL, DemoTraffic, demo_settings
+from hookdev.send.demo import AUTH_LABEL, DemoTraffic, caption_of, demo_settings
 
 EPILOG = """\
 examples:
@@ -72,7 +73,8 @@ async def run_headless(session: Session, interval: float, count: int | None, *, 
     emit = LineWriter(out, loop)
 
     def on_exchange(ex: Exchange) -> None:
-        emit(exchange_line(ex, as_json=as_json))
+        caption = None if as_json else caption_of(ex)
+        emit(exchange_line(ex, as_json=as_json) + (safe_text(f"  <- {caption}") if caption else ""))
 
     session.subscribe(on_exchange)
     await session.start()

@@ -108,8 +108,10 @@ def answer_label(ex: Exchange) -> str:
     """What became of the answer, in a few words: valid with its effect (valid ALLOW, valid 2 claims), the count
     of what Okta would not accept, or why it was not judged."""
     v = ex.validation
-    if v.ok and not v.skipped:
-        effect = outcome(ex.kind, ex.status, ex.response.body).label
+    if v.skipped:
+        return "refused"
+    if v.ok:
+        effect = v.outcome
         label = f"valid {effect}" if effect else "valid"
         return f"{label}, {plural(len(v.warnings), 'warning')}" if v.warnings else label
     return validation_label(ex)
@@ -135,7 +137,8 @@ def _row(cells: list[str]) -> str:
 def summary_line(ex: Exchange) -> str:
     """One line per exchange, as `serve --headless` prints them (what came from the call shown escaped)."""
     replay = f"  replay of {ex.replay_of}" if ex.replay_of else ""
-    error = f"  ! {ex.error}" if ex.error and ex.status >= 400 else ""
+    # an auth refusal's reason is in the auth column already
+    error = f"  ! {ex.error}" if ex.error and ex.status >= 400 and ex.source != "auth" else ""
     cells = [clock(ex.time), ex.id, f"{ex.request.method} {ex.request.path}", ex.kind, auth_label(ex),
              str(ex.status), format_ms(ex.duration_ms), answer_label(ex) + replay + error]
     return safe_text(_row(cells))

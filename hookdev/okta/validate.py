@@ -7,6 +7,7 @@ from typing import Any
 from hookdev import jsontext
 from hookdev.models import INLINE_KINDS, Kind, Problem, ResponseSnapshot, Validation
 from hookdev.okta.commands import ALLOWED, ERROR_EFFECT, Call, check_commands, fails_for, member, type_name
+from hookdev.okta.outcome import outcome
 from hookdev.okta.patches import PATCH_RULES
 from hookdev.okta.timing import grade
 
@@ -64,9 +65,9 @@ def validate(
     """The problems and warnings of `review` plus the latency grade; ok only with no problem and no timeout."""
     problems, warnings = review(kind, response, request_body)
     timing = grade(kind, duration_ms, response.status)
-    return Validation(
-        ok=not problems and timing.grade != "timeout", problems=problems, timing=timing, warnings=warnings
-    )
+    ok = not problems and timing.grade != "timeout"
+    effect = outcome(kind, response.status, response.body).label if ok else ""
+    return Validation(ok=ok, problems=problems, timing=timing, warnings=warnings, outcome=effect)
 
 
 def _check_verification(response: ResponseSnapshot, challenge: Any) -> list[Problem]:

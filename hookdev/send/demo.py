@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from hookdev.config import Settings, load_settings
-from hookdev.models import Answer, AuthVerdict, HookCall, Kind, RequestSnapshot
+from hookdev.models import Answer, AuthVerdict, Exchange, HookCall, Kind, RequestSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,12 @@ class DemoCall:
     sample: str | None
     """Name of a sample payload shipped with hookdev; None for the verification GET."""
     note: str
+    caption: str = ""
+    """For the deliberate failures: what the audience should read beside it, so nobody thinks hookdev broke."""
+
+
+CAPTION_HEADER = "X-Hookdev-Demo-Caption"
+"""Carries a demo call's caption; shown only by demo views (it is a header anyone could send)."""
 
 
 SCRIPT: tuple[DemoCall, ...] = (
@@ -47,10 +53,18 @@ SCRIPT: tuple[DemoCall, ...] = (
     DemoCall("/telephonyHook", "telephony", "oauth", "telephony-sms", "telephony inline hook (SMS OTP)"),
     DemoCall("/passwordImport", "password_import", "header", "password-import", "password import (masked password)"),
     DemoCall("/userImport", "user_import", "basic", "user-import", "user import inline hook"),
-    DemoCall("/tokenHook", "token", "expired", "token", "an expired bearer token: refused with 401"),
-    DemoCall(BUGGY_PATH, "token", "oauth", "token", "a handler that patches a reserved claim: an invalid answer"),
-    DemoCall("/registrationHook", "registration", "wrong_password", "registration-ssr", "a wrong Basic password"),
+    DemoCall("/tokenHook", "token", "expired", "token", "an expired bearer token: refused with 401",
+             "expired token, on purpose"),
+    DemoCall(BUGGY_PATH, "token", "oauth", "token", "a handler that patches a reserved claim: an invalid answer",
+             "a handler bug, on purpose: it patches a reserved claim"),
+    DemoCall("/registrationHook", "registration", "wrong_password", "registration-ssr", "a wrong Basic password",
+             "wrong password, on purpose"),
 )
+
+
+def caption_of(ex: Exchange) -> str | None:
+    """The caption a demo call carried, for a demo's own views."""
+    return ex.request.header(CAPTION_HEADER)
 
 
 def demo_settings(folder: Path) -> Settings:
@@ -186,6 +200,8 @@ class DemoTraffic:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
         url = self.session.local_url + call.path
         headers = {"Accept": "application/json", **self.credential(call.auth)}
+        if call.caption:
+            headers[CAPTION_HEADER] = call.caption
         if call.sample is None:
             headers["X-Okta-Verification-Challenge"] = secrets.token_urlsafe(24)
             async with self._http.get(url, headers=headers) as resp:

@@ -21,6 +21,7 @@ from hookdev.io.redact import mask_headers
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot, Timing, Validation, header_value
 from hookdev.okta.commands import ERROR_EFFECT, fails_for
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify_body
+from hookdev.okta.outcome import outcome
 from hookdev.okta.timing import BUDGET_MS, timeout_consequence
 from hookdev.okta.validate import validate
 from hookdev.runtime import read_runtime
@@ -460,7 +461,10 @@ def verdict_for(kind: Kind, payload: Payload, answer: ResponseSnapshot | None, v
             return f"Okta would take this {answer.status} answer's error object: {ERROR_EFFECT[kind]}{warned}."
         if answer.status == 204 and kind in NO_CHANGE:
             return f"Okta would accept this 204 answer: {NO_CHANGE[kind]}{warned}."
-        return f"Okta would accept this {answer.status} answer: {ACCEPTED.get(kind, 'the call succeeded')}{warned}."
+        effect = outcome(kind, answer.status, answer.body).detail if validation.outcome else ""
+        said = f" ({effect})" if effect else ""
+        return (f"Okta would accept this {answer.status} answer: {ACCEPTED.get(kind, 'the call succeeded')}{said}"
+                f"{warned}.")
     if kind == "unknown":
         return (
             f"HTTP {answer.status}: this is not an Okta hook call (no known eventType), so only the status is judged."
