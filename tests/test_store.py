@@ -395,3 +395,44 @@ def test_what_okta_logged_about_a_call_is_kept_and_goes_with_it(tmp_path):
         assert store.okta_events(ex.id) == []
     finally:
         store.close()
+
+
+async def test_text_is_indexed_after_the_answer_and_caught_up_after_a_kill(tmp_path):
+    import hookdev.receiver.store as store_module
+
+    path = tmp_path / "s.db"
+    store = Store(path)
+    # A writer killed between its two commits: the rows are there, their text is not indexed yet.
+    with store._write_conn() as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        store_module._insert(conn, [store_module._row(make_exchange(body={"who": "nia"}))], index=False)
+        conn.execute("COMMIT")
+    assert store.count(Filter(text="nia")) == 0
+    store.start()
+    try:
+        assert await store.add(make_exchange(body={"who": "nia again"}))
+        deadline = asyncio.get_running_loop().time() + 10
+        while store.count(Filter(text="nia")) < 2:
+            assert asyncio.get_running_loop().time() < deadline, "the text index never caught up"
+            await asyncio.sleep(0.01)
+        assert store.count() == 2
+    finally:
+        store.close()
+
+
+def test_deleting_an_exchange_not_yet_indexed_keeps_the_index_sound(tmp_path):
+    import hookdev.receiver.store as store_module
+
+    store = Store(tmp_path / "s.db")
+    try:
+        store.add_now(make_exchange(body={"who": "omar"}))
+        with store._write_conn() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            store_module._insert(conn, [store_module._row(make_exchange(body={"who": "omar nia"}))], index=False)
+            conn.execute("COMMIT")
+            conn.execute("DELETE FROM exchanges WHERE seq = (SELECT MAX(seq) FROM exchanges)")
+            conn.execute("INSERT INTO exchanges_text (exchanges_text) VALUES ('integrity-check')")
+        assert store.count(Filter(text="omar")) == 1
+        assert store.count(Filter(text="nia")) == 0
+    finally:
+        store.close()

@@ -69,7 +69,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: what must stay fast at a million exchanges: the paths in use (read at every start) kept up to date
     # instead of a GROUP BY over the whole table, and a full-text index of the path and the bodies
-    # (contentless: the text stays in `exchanges`). The writer fills the index once per batch (see _insert),
+    # (contentless: the text stays in `exchanges`). The writer fills the index once per batch (see _commit),
     # since FTS5 flushes its buffer at every statement and a trigger per row would make that once per row.
     """
     CREATE TABLE paths (path TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
@@ -106,6 +106,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TRIGGER exchanges_forget_okta AFTER DELETE ON exchanges BEGIN
         DELETE FROM okta_events WHERE exchange_id = OLD.id;
+    END;
+    """,
+    # 6: the text of an exchange is indexed just after it is written (see Store._commit), so a deleted
+    # exchange leaves the index only if it is in it (a contentless index trusts what `delete` says)
+    """
+    DROP TRIGGER exchanges_forget;
+    CREATE TRIGGER exchanges_forget AFTER DELETE ON exchanges BEGIN
+        INSERT INTO exchanges_text (exchanges_text, rowid, path_text, request_text, answer_text)
+            SELECT 'delete', OLD.seq, OLD.path, CAST(OLD.req_body AS TEXT), CAST(OLD.resp_body AS TEXT)
+            WHERE EXISTS (SELECT 1 FROM exchanges_text WHERE rowid = OLD.seq);
+        DELETE FROM paths WHERE path = OLD.path AND last_seq = OLD.seq;
     END;
     """,
 )
@@ -299,11 +310,39 @@ class Retention:
     max_bytes: int | None = None
 
 
-def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Write rows and index their text, inside the caller's transaction."""
-    last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
+def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, index: bool = True) -> tuple[int, int]:
+    """Write rows inside the caller's transaction, and index their text unless told not to; the range of
+    sequence numbers (after, upto] they may have taken, for _index_text."""
+    after = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
     conn.executemany(INSERT, rows)
-    conn.execute(INDEX_TEXT, (last,))
+    upto = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
+    if index:
+        conn.execute(INDEX_TEXT + " AND seq <= ?", (after, upto))
+    return after, upto
+
+
+def _index_text(conn: sqlite3.Connection, after: int, upto: int) -> None:
+    """Index the text of the exchanges with seq in (after, upto], in a transaction of its own."""
+    if upto <= after:
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(INDEX_TEXT + " AND seq <= ?", (after, upto))
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        log.warning("indexing the text of exchanges %d to %d failed (%s); they are indexed when the store "
+                    "is next opened", after + 1, upto, exc)
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+def _index_missing(conn: sqlite3.Connection) -> None:
+    """Index what a writer stopped before indexing (killed between its two commits)."""
+    top = conn.execute("SELECT rowid FROM exchanges_text ORDER BY rowid DESC LIMIT 1").fetchone()
+    last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
+    _index_text(conn, top[0] if top else 0, last)
 
 
 class Store:
@@ -441,6 +480,7 @@ class Store:
 
     def _write_loop(self) -> None:
         with self._write_conn() as conn:
+            _index_missing(conn)
             stopping = False
             self._retain(conn)
             while not stopping:
@@ -487,10 +527,13 @@ class Store:
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> None:
         rows = [_row(ex) for ex in self._pending] + [_row(ex) for ex, _ in batch]
         error: str | None = None
+        written: tuple[int, int] | None = None
         if rows:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                _insert(conn, rows)
+                # The text index is written after the answers are released (below): FTS5 merges its
+                # segments now and then, and no call should wait for that.
+                written = _insert(conn, rows, index=False)
                 conn.execute("COMMIT")
                 self._pending.clear()
                 self._pending_bytes = 0
@@ -515,6 +558,8 @@ class Store:
                 loop.call_soon_threadsafe(_settle_all, futures, error)
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
+        if written is not None:
+            _index_text(conn, *written)
 
     def _hold(self, refused: list[Exchange]) -> None:
         """Keep what the disk refused in memory for the next try, within MAX_PENDING and max_pending_bytes."""
