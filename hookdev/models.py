@@ -132,6 +132,9 @@ class AuthVerdict:
     """For oauth: the decoded JWT header, when it could be decoded."""
     claims: dict[str, Any] | None = None
     """For oauth: the decoded (possibly unverified) claims, when they could be decoded."""
+    header: str | None = None
+    """The request header the credential is expected in, recorded with the call so it stays masked wherever the
+    exchange is shown later (under another configuration, outside the project folder, in an export)."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -140,6 +143,8 @@ class AuthVerdict:
             "reason": self.reason,
             "detail": self.detail,
         }
+        if self.header is not None:
+            out["header"] = self.header
         if self.token_header is not None:
             out["token_header"] = self.token_header
         if self.claims is not None:
@@ -155,6 +160,7 @@ class AuthVerdict:
             detail=data.get("detail") or "",
             token_header=data.get("token_header"),
             claims=data.get("claims"),
+            header=data["header"] if isinstance(data.get("header"), str) else None,
         )
 
 

@@ -117,6 +117,8 @@ class HeaderVerifier:
     def __init__(self, header: str, secret: str) -> None:
         self._header = header
         self._secret = secret
+        # Every verdict names the header, so the exchange keeps it masked whatever the configuration is later.
+        self._ok = AuthVerdict(scheme="header", ok=True, header=header.lower())
 
     async def verify(self, request: RequestSnapshot) -> AuthVerdict:
         value = request.header(self._header)
@@ -127,15 +129,17 @@ class HeaderVerifier:
                 reason="missing",
                 detail=f"no {self._header} header; set the hook's authentication field in Okta to "
                 f"{self._header} (or change auth.header to the name Okta sends)",
+                header=self._ok.header,
             )
         if _eq(value.strip(), self._secret):
-            return AuthVerdict(scheme="header", ok=True)
+            return self._ok
         return AuthVerdict(
             scheme="header",
             ok=False,
             reason="bad_credentials",
             detail=f"the {self._header} value does not match auth.secret; paste the same secret into "
             "Okta's authentication secret and hookdev's settings",
+            header=self._ok.header,
         )
 
     async def close(self) -> None:

@@ -11,7 +11,7 @@ from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, kind_type, settings_from
 from hookdev.config import Settings
 from hookdev.errors import HookdevError, UsageError
-from hookdev.io.redact import mask_body_bytes, mask_headers
+from hookdev.io.redact import exchange_secrets, mask_body_bytes, mask_headers
 from hookdev.io.render import show_report, summary_header, summary_line
 from hookdev.models import KINDS, Exchange
 from hookdev.receiver.store import Filter, Store
@@ -96,7 +96,7 @@ def detail_json(ex: Exchange, *, secret_header: str | None, reveal: bool) -> dic
             return {"base64": base64.b64encode(raw).decode()}
 
     req, resp = ex.request, ex.response
-    headers = req.headers if reveal else mask_headers(req.headers, secret_header)
+    headers = req.headers if reveal else mask_headers(req.headers, exchange_secrets(ex, secret_header))
     return {
         **ex.to_json(),
         "request": {"method": req.method, "path": req.path, "query": req.query, "remote": req.remote,

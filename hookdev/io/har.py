@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from hookdev import __version__
-from hookdev.io.redact import MASK, mask_body_bytes, mask_headers
+from hookdev.io.redact import MASK, exchange_secrets, mask_body_bytes, mask_headers
 from hookdev.models import (
     NO_AUTH,
     AuthVerdict,
@@ -48,10 +48,11 @@ def cleaned(ex: Exchange, *, redact: bool, secret_header: str | None) -> Clean:
     req, resp = ex.request, ex.response
     if not redact:
         return Clean(req.headers, req.body, resp.headers, resp.body)
+    names = exchange_secrets(ex, secret_header)
     return Clean(
-        mask_headers(req.headers, secret_header),
+        mask_headers(req.headers, names),
         mask_form(mask_body_bytes(req.body)),
-        mask_headers(resp.headers, secret_header),
+        mask_headers(resp.headers, names),
         mask_form(mask_body_bytes(resp.body)),
     )
 

@@ -3,33 +3,42 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
-from hookdev.models import Headers
+from hookdev.models import Exchange, Headers
 
 MASK = "••••••"
 ALWAYS_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+SCHEMES = ("basic", "bearer", "sso-key", "ssws", "dpop")
 
 
-def mask_value(value: str, keep: int = 4) -> str:
-    """Keep a recognisable prefix (e.g. the scheme) and mask the rest."""
-    scheme, sep, rest = value.partition(" ")
-    if sep and scheme.lower() in ("basic", "bearer", "sso-key", "ssws"):
-        return f"{scheme} {rest[:keep]}{MASK}" if len(rest) > keep * 3 else f"{scheme} {MASK}"
-    return f"{value[:keep]}{MASK}" if len(value) > keep * 3 else MASK
+def mask_value(value: str) -> str:
+    """The value with none of its secret shown: only a recognised scheme word (`Basic ••••••`) stays."""
+    scheme, sep, _ = value.partition(" ")
+    if sep and scheme.lower() in SCHEMES:
+        return f"{scheme} {MASK}"
+    return MASK
 
 
-def secret_header_names(extra: str | None = None) -> frozenset[str]:
+def secret_header_names(extra: str | Iterable[str] | None = None) -> frozenset[str]:
     names = set(ALWAYS_SECRET)
-    if extra:
-        names.add(extra.lower())
+    for name in [extra] if isinstance(extra, str) else extra or ():
+        if name:
+            names.add(name.lower())
     return frozenset(names)
 
 
-def mask_headers(headers: Headers, secret_header: str | None = None) -> Headers:
-    """Headers with every secret value masked."""
+def mask_headers(headers: Headers, secret_header: str | Iterable[str] | None = None) -> Headers:
+    """Headers with every secret value masked: the usual credential headers and the named ones."""
     names = secret_header_names(secret_header)
     return tuple((k, mask_value(v) if k.lower() in names else v) for k, v in headers)
+
+
+def exchange_secrets(ex: Exchange, secret_header: str | None = None) -> frozenset[str]:
+    """The headers to mask in an exchange: the one that held the credential when it was captured (whatever the
+    configuration says now, wherever it is shown), and the configured one."""
+    return secret_header_names([name for name in (ex.auth.header, secret_header) if name])
 
 
 def mask_body(body: Any) -> Any:

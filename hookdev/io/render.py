@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hookdev import jsonfast
-from hookdev.io.redact import mask_body, mask_headers
+from hookdev.io.redact import exchange_secrets, mask_body, mask_headers
 from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
 from hookdev.okta.outcome import outcome
@@ -165,7 +165,7 @@ def truncation_note(ex: Exchange) -> str:
 def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool = False) -> str:
     """Everything about one exchange, with secrets masked unless reveal."""
     req, resp = ex.request, ex.response
-    headers = req.headers if reveal else mask_headers(req.headers, secret_header)
+    headers = req.headers if reveal else mask_headers(req.headers, exchange_secrets(ex, secret_header))
     line = safe_text
     lines = [
         f"exchange {ex.id}  {when(ex.time)}",

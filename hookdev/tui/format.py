@@ -10,7 +10,7 @@ from rich.console import Group, RenderableType
 from rich.json import JSON
 from rich.text import Text
 
-from hookdev.io.redact import mask_body, mask_headers
+from hookdev.io.redact import exchange_secrets, mask_body, mask_headers
 from hookdev.io.render import KIND_LABELS, claim_time, clock, span, truncation_note, validation_label
 from hookdev.io.terminal import is_safe, safe_text
 from hookdev.models import Exchange, Headers
@@ -95,7 +95,7 @@ def _heading(title: str, extra: str = "") -> Text:
 
 def request_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> RenderableType:
     req = ex.request
-    headers = req.headers if reveal else mask_headers(req.headers, secret_header)
+    headers = req.headers if reveal else mask_headers(req.headers, exchange_secrets(ex, secret_header))
     query = f"?{req.query}" if req.query else ""
     head = Text.assemble((safe_text(f"{req.method} {req.path}{query}"), "bold"),
                          f"   from {safe_text(req.remote or '?')}   ",
@@ -139,10 +139,11 @@ def auth_view(ex: Exchange, *, reveal: bool, secret_header: str | None) -> Rende
     parts: list[RenderableType] = [head]
     if verdict.detail:
         parts += [Text(""), Text(safe_text(verdict.detail, multiline=True))]
-    names = ("authorization", (secret_header or "").lower())
+    names = {"authorization"} | ({ex.auth.header} if ex.auth.header else set()) | (
+        {secret_header.lower()} if secret_header else set())
     sent = tuple((k, v) for k, v in ex.request.headers if k.lower() in names)
     if sent:
-        shown = sent if reveal else mask_headers(sent, secret_header)
+        shown = sent if reveal else mask_headers(sent, exchange_secrets(ex, secret_header))
         parts += [Text(""), _heading("What the caller sent"), _headers(shown)]
     if verdict.token_header is not None:
         parts += [_heading("Token header"), _json(verdict.token_header)]
