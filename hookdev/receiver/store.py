@@ -268,7 +268,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         rows = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
         if rows >= 100_000:
             log.warning("upgrading the store %s (%s exchanges) to this hookdev's layout, once: "
-                        "about a minute per million exchanges", path, f"{rows:,}")
+                        "the text index is built from every body, which takes a while", path, f"{rows:,}")
     for number in range(version, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
