@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ MARGIN_S = 0.3
 OKTA_BUDGET_S = 3.0
 
 Released = Literal["", "user", "deadline", "stopped"]
+_HOLD_IDS = itertools.count(1)
 
 
 @dataclasses.dataclass(eq=False)
@@ -32,6 +34,8 @@ class HeldCall:
     released: Released = ""
     """Who let the answer go: the user, the deadline, or hookdev stopping."""
     _future: asyncio.Future[Answer] | None = None
+    id: int = dataclasses.field(default_factory=lambda: next(_HOLD_IDS))
+    """Names the hold on the control channel, where views update and send its answer."""
 
     @property
     def kind(self) -> Kind:
@@ -77,6 +81,7 @@ class BreakpointResponder:
         self.margin = margin
         self.clock = clock
         self.armed: set[Kind] = set()
+        self.armed_paths: set[str] = set()
         self.held: list[HeldCall] = []
         self._on_hold: list[HoldListener] = []
         self._on_release: list[HoldListener] = []
@@ -94,12 +99,21 @@ class BreakpointResponder:
         """Hold the next call of `kind`."""
         self.armed.add(kind)
 
+    def arm_path(self, path: str) -> None:
+        """Hold the next call to `path`, whatever its kind."""
+        self.armed_paths.add(path)
+
     def disarm(self, kind: Kind | None = None) -> None:
-        """Stop waiting for `kind` (or for every kind)."""
+        """Stop waiting for `kind` (or for every kind and path)."""
         if kind is None:
             self.armed.clear()
+            self.armed_paths.clear()
         else:
             self.armed.discard(kind)
+
+    def find(self, hold_id: int) -> HeldCall | None:
+        """The call held under this id, while it is held."""
+        return next((held for held in self.held if held.id == hold_id), None)
 
     def on_hold(self, listener: HoldListener) -> None:
         """listener(held) on the event loop when a call is held."""
@@ -111,9 +125,13 @@ class BreakpointResponder:
 
     async def respond(self, call: HookCall) -> Answer:
         answer: Answer = await self._inner.respond(call)
-        if call.kind not in self.armed:
+        path = call.request.path
+        if call.kind not in self.armed and path not in self.armed_paths:
             return answer
-        self.armed.discard(call.kind)
+        if path in self.armed_paths:
+            self.armed_paths.discard(path)
+        else:
+            self.armed.discard(call.kind)
         deadline = (call.deadline or self.clock() + OKTA_BUDGET_S) - self.margin
         if deadline <= self.clock():
             return answer  # the responder already used the budget; holding would make Okta give up

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("importer", "import calls from a HAR file (browser devtools, other tools) into the store"),
     "authserver": ("authserver", "the local OAuth 2.0 authorization server"),
     "init": ("init", "scaffold hookdev.toml, .env and a working hooks.py for one of Okta's hook guides"),
+    "inspect": ("inspect", "the terminal inspector, attached to a running serve (another terminal, a tmux pane)"),
     "demo": ("demo", "see hookdev work in seconds: sample Okta calls of every kind, locally"),
     "okta": ("okta", "register hooks in your Okta org, run Okta's Preview, read its System Log"),
 }

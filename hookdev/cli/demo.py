@@ -10,13 +10,14 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from hookdev import eventloop
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, STOP_SIGNALS, LineWriter
 from hookdev.io.render import exchange_line
 from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
 from hookdev.receiver.session import Session
-from hookdev.send.demo import AUTH_LABEL, DemoTraffic, caption_of, demo_settings
+from hookdev.send.demo import AUTH_LABEL, BUGGY_PATH, DemoTraffic, caption_of, demo_settings
 
 EPILOG = """\
 examples:
@@ -50,16 +51,29 @@ def run(args: argparse.Namespace) -> int:
         folder = Path(args.dir) if args.dir else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         settings = demo_settings(folder.resolve())
-        if args.headless:
-            return asyncio.run(run_headless(Session(settings), args.interval, args.count, as_json=args.json))
-        from hookdev.tui.app import run_inspector
+        session = Session(settings, auth_label=AUTH_LABEL, demo=True, hidden_paths=frozenset({BUGGY_PATH}))
+        if not args.headless and not args.json:
+            from hookdev.cli.serve import inspector_unavailable
 
-        async def start_traffic(session: Session) -> DemoTraffic:
-            traffic = DemoTraffic(session, interval=args.interval, count=args.count)
-            traffic.start()
-            return traffic
+            why = inspector_unavailable()
+            if why is None:
+                return eventloop.run(run_inspected(session, args.interval, args.count, theme=args.theme))
+            print(f"hookdev demo: {why}; running headless (one line per call)", file=sys.stderr)
+        return eventloop.run(run_headless(session, args.interval, args.count, as_json=args.json))
 
-        return run_inspector(settings, theme=args.theme, after_start=start_traffic, auth_label=AUTH_LABEL)
+
+async def run_inspected(session: Session, interval: float, count: int | None, *, theme: str | None) -> int:
+    """The demo with serve's inspector as a child process, as `hookdev serve` runs it."""
+    from hookdev.cli.supervise import serve_with_inspector
+
+    async def start_traffic(session: Session) -> DemoTraffic:
+        traffic = DemoTraffic(session, interval=interval, count=count)
+        traffic.start()
+        return traffic
+
+    await session.start()
+    session.answers_note = "templates, and a handler with a deliberate bug on " + BUGGY_PATH
+    return await serve_with_inspector(session, theme=theme, extra=start_traffic)
 
 
 async def run_headless(session: Session, interval: float, count: int | None, *, as_json: bool,

@@ -88,13 +88,41 @@ def run(args: argparse.Namespace) -> int:
 
         check_settings(settings)
     if not args.headless and not args.json:  # --json is for scripts: it implies --headless
-        try:
-            from hookdev.tui.app import run_inspector
-        except ImportError:
-            print("hookdev: the inspector is not available here; running headless", file=sys.stderr)
-        else:
-            return run_inspector(settings, theme=args.theme)
+        why = inspector_unavailable()
+        if why is None:
+            return eventloop.run(run_inspected(settings, theme=args.theme))
+        print(f"hookdev: {why}; running headless (one line per call)", file=sys.stderr)
     return eventloop.run(run_headless(settings, as_json=args.json))
+
+
+def inspector_unavailable() -> str | None:
+    """Why the inspector cannot open here, or None when it can."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return "no terminal to draw the inspector in (serve --headless says so on purpose)"
+    try:
+        import textual  # noqa: F401
+    except ImportError:
+        return "the inspector needs Textual, which is not installed"
+    return None
+
+
+async def run_inspected(settings: Settings, *, theme: str | None, out: TextIO = sys.stdout) -> int:
+    """serve with its inspector as a child process; the receiver stays here, out of the inspector's way."""
+    from hookdev.cli.supervise import serve_with_inspector
+
+    session = Session(settings)
+    await start_session(session)
+    try:
+        how = await answering(session)
+    except BaseException:
+        await session.stop()
+        raise
+    session.answers_note = how.summary
+    for warning in how.warnings:
+        session.notify("warning", warning)
+    code = await serve_with_inspector(session, theme=theme, out=out)
+    print(stopped_line(session), file=out, flush=True)
+    return code
 
 
 async def start_session(session: Session) -> None:

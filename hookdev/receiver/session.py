@@ -14,8 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from hookdev.config import Settings
+from hookdev.control.protocol import answer_json
 from hookdev.errors import HookdevError, TunnelError
 from hookdev.models import Exchange
+from hookdev.receiver.control import ControlServer
 from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
 from hookdev.receiver.store import Retention, Store
 from hookdev.runtime import alive, read_runtime, remove_runtime, write_runtime
@@ -41,6 +43,9 @@ class Counters:
         self.rejected += not exchange.auth.ok
         self.invalid += not exchange.validation.ok
         self.errors += exchange.status >= 500
+
+    def to_json(self) -> dict[str, int]:
+        return {"calls": self.calls, "rejected": self.rejected, "invalid": self.invalid, "errors": self.errors}
 
 
 @dataclass
@@ -69,6 +74,21 @@ class Session:
     """Hook paths in use: those of earlier calls in the store, then each new one as it arrives."""
     okta: Any = None
     """A hookdev.okta_api.link.OktaLink while serve --okta runs."""
+    kind_paths: dict[str, list[str]] = field(default_factory=dict)
+    """The paths each kind was called on, first seen first: the stable "paste into Okta" list of the views."""
+    hidden_paths: frozenset[str] = frozenset()
+    """Paths never offered to paste into Okta (the demo's deliberately buggy hook)."""
+    auth_label: str = ""
+    """How calls are checked, as views say it; empty: worked out from the settings."""
+    answers_note: str = ""
+    """How calls are answered (templates, which handler file, the forward URL), as views say it."""
+    demo: bool = False
+    """A `hookdev demo` session: views show the captions its deliberate failures carry."""
+    control: ControlServer | None = None
+    """The control channel views attach to (hookdev inspect), while the session runs."""
+    breakpoints: Any = None
+    """The hookdev.answers.breakpoints.BreakpointResponder views arm, once the session runs."""
+    with_control: bool = True
 
     @property
     def store_path(self) -> Path:
@@ -87,6 +107,20 @@ class Session:
         """The URLs to paste into Okta: the paths in use (most recent first), else the guides' usual paths."""
         base = self.public_url or self.local_url
         return [base + p for p in (paths or tuple(self.paths) or EXAMPLE_PATHS)]
+
+    def stable_hook_urls(self) -> list[str]:
+        """The URLs to paste into Okta in an order that stays put as calls arrive: by kind, first path seen first."""
+        from hookdev.models import KINDS
+
+        base = self.public_url or self.local_url
+        paths = [p for kind in KINDS for p in self.kind_paths.get(kind, ()) if p not in self.hidden_paths]
+        unique = list(dict.fromkeys(paths))  # the event hook's verification and deliveries share a path
+        return [base + p for p in unique[:MAX_PATHS]] or self.hook_urls()
+
+    def state_changed(self) -> None:
+        """Tell the views that something they show about the serve changed (URLs, tunnel, breakpoints)."""
+        if self.control is not None:
+            self.control.state_changed()
 
     def subscribe(self, listener: Callable[[Exchange], None]) -> None:
         """listener(exchange) after each exchange is recorded, on the event loop."""
@@ -131,12 +165,16 @@ class Session:
         self.store.start()
         self.store.subscribe(self._recorded)
         self.paths = await asyncio.to_thread(self.store.recent_paths, MAX_PATHS)
+        self.kind_paths = {kind: [path] for kind, path in (await asyncio.to_thread(self.store.kind_paths)).items()}
         sock = bind_socket(s.server.host, s.server.port)
         host = s.server.host if ":" not in s.server.host else f"[{s.server.host}]"
         self.local_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{sock.getsockname()[1]}"
         self.receiver = await self._build_receiver(self.store)
         self.server = HookServer(create_app(self.receiver), sock)
         await self.server.start()
+        self.breakpoints = self.install_breakpoints()
+        if self.with_control:
+            await self._start_control()
         self._other = await asyncio.to_thread(read_runtime, self.store_path)
         if self._other is not None and self._other.get("pid") != os.getpid():
             self.notify("warning", f"another hookdev serve (pid {self._other.get('pid')}, {self._other.get('url')}) "
@@ -147,6 +185,16 @@ class Session:
             await self._start_tunnel(self.server.port)
         if s.okta.connect:
             await self._start_okta()
+
+    async def _start_control(self) -> None:
+        from hookdev.receiver.commands import commands, hold_json, view_state
+
+        control = self.control = ControlServer(self.store_path, lambda: view_state(self), commands(self))
+        await control.start()
+        clock = self.breakpoints.clock
+        self.breakpoints.on_hold(lambda held: control.hold(hold_json(held, clock())))
+        self.breakpoints.on_release(lambda held: control.release(held.id, held.released, answer_json(held.answer)))
+        self.on_notice(control.notice)
 
     async def _build_receiver(self, store: Store) -> Receiver:
         from hookdev.answers.responders import build_responder
@@ -190,9 +238,11 @@ class Session:
             self.public_url = await self.tunnel.start(port)
         except TunnelError as exc:
             self.tunnel_error = str(exc)
+            self.state_changed()
             self.notify("error", f"tunnel: {exc} (the local receiver keeps running at {self.local_url})")
             return
         await asyncio.to_thread(self._write_runtime)
+        self.state_changed()
         if self.settings.auth.mode == "none":
             self.notify(
                 "warning",
@@ -210,8 +260,15 @@ class Session:
     def _recorded(self, exchange: Exchange) -> None:
         self.counters.count(exchange)
         path = exchange.request.path
-        if exchange.kind != "unknown" and (not self.paths or self.paths[0] != path):
-            self.paths = [path, *(p for p in self.paths if p != path)][:MAX_PATHS]
+        if exchange.kind != "unknown":
+            if not self.paths or self.paths[0] != path:
+                self.paths = [path, *(p for p in self.paths if p != path)][:MAX_PATHS]
+            known = self.kind_paths.setdefault(exchange.kind, [])
+            if path not in known and len(known) < MAX_PATHS:
+                known.append(path)
+                self.state_changed()
+        if self.control is not None:
+            self.control.exchange(exchange, self.counters.to_json())
         self._report_store_health()
         for listener in list(self._listeners):
             try:
@@ -235,8 +292,18 @@ class Session:
             self._dropped = dropped
 
     def _write_runtime(self) -> None:
-        write_runtime(self.store_path, {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid(),
-                                        "auth": self.settings.auth.mode})
+        record: dict[str, Any] = {"url": self.local_url, "public_url": self.public_url, "pid": os.getpid(),
+                                  "auth": self.settings.auth.mode}
+        if self.control is not None and self.control.address is not None:
+            record["control"] = self.control.address.to_json()
+            record["token"] = self.control.token
+        write_runtime(self.store_path, record)
+
+    async def close_views(self) -> None:
+        """Close the control channel: attached views see serve leave (serve's own inspector then exits)."""
+        if self.control is not None:
+            control, self.control = self.control, None
+            await control.stop()
 
     async def stop(self) -> None:
         """Stop taking calls, close the tunnel, flush the store; safe to call twice."""
@@ -248,9 +315,12 @@ class Session:
                 await self.tunnel.stop()
             except HookdevError as exc:
                 log.warning("tunnel stop: %s", exc)
+        if self.breakpoints is not None:
+            self.breakpoints.release_all()  # a held call gets its answer now, not when the socket closes
         if self.server is not None:
             await self.server.stop()
             self.server = None
+        await self.close_views()
         if self.verifier is not None and hasattr(self.verifier, "close"):
             await self.verifier.close()
             self.verifier = None

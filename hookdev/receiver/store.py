@@ -639,6 +639,26 @@ class Store:
                 return
             after = rows[-1][0]
 
+    def summaries(
+        self, flt: Filter | None = None, *, after: int = 0, upto: int | None = None, limit: int = PAGE,
+        newest: bool = False,
+    ) -> builtins.list[tuple[int, Exchange]]:
+        """(seq, summary) pairs oldest first: the first `limit` with seq in (after, upto], or with newest the last
+        `limit` of them. A summary has no headers, bodies or log (`get` reads those): what a view's row shows."""
+        query = _Query.of(flt).narrowed(f"{_Query.of(flt).order} > ?")
+        params: tuple[Any, ...] = (*query.params, after)
+        if upto is not None:
+            query = query.narrowed(f"{query.order} <= ?")
+            params = (*params, upto)
+        sql = (f"SELECT {query.order} AS seq, {SUMMARY_COLUMNS} FROM {query.source} {query.where} "
+               f"ORDER BY {query.order} {'DESC' if newest else 'ASC'} LIMIT ?")
+        rows = [(int(row["seq"]), _summary(row)) for row in self._query(sql, (*params, limit))]
+        return rows[::-1] if newest else rows
+
+    def last_seq(self) -> int:
+        """The sequence number of the newest exchange (0 when there is none)."""
+        return int(self._query("SELECT COALESCE(MAX(seq), 0) FROM exchanges")[0][0])
+
     def recent_paths(self, limit: int = 10) -> builtins.list[str]:  # `list` here is Store.list
         """Paths that received real hook calls, most recently used first."""
         rows = self._query("SELECT path FROM paths ORDER BY last_seq DESC LIMIT ?", (limit,))

@@ -35,11 +35,12 @@ class ExchangeFilter:
         return bool(self.text.strip())
 
     def store_filter(self) -> Filter:
-        """The part the store can answer; the predicate narrows the rest."""
+        """The part the store answers (the words through its text index); `matches` narrows the rest."""
         return Filter(kind=self.kind, path=self.path, status=self.status, auth_ok=self.auth_ok,
-                      valid_ok=self.valid_ok, text=self.words[0] if len(self.words) == 1 else None)
+                      valid_ok=self.valid_ok, text=" ".join(self.words) or None)
 
     def matches(self, ex: Exchange) -> bool:
+        """What the store cannot answer, on a row it returned (a summary: the words were matched there)."""
         checks = (
             self.kind is None or ex.kind == self.kind,
             self.path is None or ex.request.path == self.path,
@@ -50,16 +51,7 @@ class ExchangeFilter:
             self.valid_ok is None or ex.validation.ok == self.valid_ok,
             not self.replay or ex.replay_of is not None,
         )
-        return all(checks) and all(_contains(ex, word) for word in self.words)
-
-
-def _contains(ex: Exchange, word: str) -> bool:
-    needle = word.lower()
-    bodies = (ex.request.body.decode("utf-8", "replace"), ex.response.body.decode("utf-8", "replace"))
-    for hay in (ex.request.path, *bodies):
-        if needle in hay.lower():
-            return True
-    return False
+        return all(checks)
 
 
 class _Fields(TypedDict, total=False):

@@ -11,54 +11,22 @@ from rich.json import JSON
 from rich.text import Text
 
 from hookdev.io.redact import exchange_secrets, mask_body, mask_headers
-from hookdev.io.render import KIND_LABELS, claim_time, clock, span, truncation_note, validation_label
+from hookdev.io.render import KIND_LABELS, claim_time, format_ms, plural, span, truncation_note
 from hookdev.io.terminal import is_safe, safe_text
 from hookdev.models import Exchange, Headers
+from hookdev.okta.outcome import NO_CHANGE
+from hookdev.tui.rows import status_style
 
 OK, BAD, WARN, DIM = "bold green", "bold red", "bold yellow", "dim"
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 
 
-def auth_cell(ex: Exchange) -> Text:
-    if ex.auth.scheme == "none":
-        return Text("no auth", style=DIM)
-    if ex.auth.ok:
-        return Text(f"✓ {ex.auth.scheme}", style=OK)
-    return Text(f"✗ {ex.auth.scheme} {ex.auth.reason}", style=BAD)
-
-
 def status_cell(status: int) -> Text:
-    style = OK if status < 300 else WARN if status < 500 and status != 401 else BAD
-    return Text(str(status), style=style)
+    return Text(str(status), style=status_style(status))
 
 
-def latency_cell(ex: Exchange) -> Text:
-    grade = ex.validation.timing.grade if ex.validation.timing else "ok"
-    style = {"ok": "", "slow": WARN, "timeout": BAD}[grade]
-    return Text(f"{ex.duration_ms:7.1f} ms", style=style, justify="right")
-
-
-def validation_cell(ex: Exchange) -> Text:
-    mark, style = ("✓", OK) if ex.validation.ok else ("✗", BAD)
-    return Text(f"{mark} {validation_label(ex)}", style=style)
-
-
-def row_cells(ex: Exchange, marked: bool = False) -> tuple[Any, ...]:
-    """The cells of one list row: mark, time, method, path, kind, auth, status, latency, validation, replay."""
-    replay = Text("↻ replay", style="bold cyan") if ex.replay_of else Text("")
-    return (
-        Text("●", style="bold magenta") if marked else Text(" "),
-        Text(clock(ex.time)),
-        # Text, not str: a str cell is parsed as markup on every render (slow, and a path may contain "[").
-        Text(safe_text(ex.request.method)),
-        Text(safe_text(ex.request.path)),
-        Text(KIND_LABELS.get(ex.kind, ex.kind)),
-        auth_cell(ex),
-        status_cell(ex.status),
-        latency_cell(ex),
-        validation_cell(ex),
-        replay,
-    )
+BODY_SHOWN = 64 * 1024
+"""Characters of a body drawn (highlighted up to this size): a stranger's megabyte shows its start, fast."""
 
 
 def _body(body: bytes, reveal: bool) -> RenderableType:
@@ -67,8 +35,20 @@ def _body(body: bytes, reveal: bool) -> RenderableType:
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):
-        return Text(safe_text(body.decode("utf-8", errors="replace"), multiline=True))
-    return _json(parsed if reveal else mask_body(parsed))
+        return _cut(body.decode("utf-8", errors="replace"), len(body))
+    shown = parsed if reveal else mask_body(parsed)
+    if len(body) <= BODY_SHOWN // 2:
+        return _json(shown)
+    return _cut(json.dumps(shown, indent=2, ensure_ascii=False), len(body))
+
+
+def _cut(text: str, size: int) -> RenderableType:
+    """A long body as plain text, its start only past BODY_SHOWN, and how to see the rest."""
+    if len(text) <= BODY_SHOWN:
+        return Text(safe_text(text, multiline=True))
+    return Group(Text(safe_text(text[:BODY_SHOWN], multiline=True)),
+                 Text(f"… the body is {size:,} bytes: its first {BODY_SHOWN // 1024} KiB are shown. "
+                      "x exports it; `hookdev show ID` prints it all.", style=WARN))
 
 
 def _json(data: Any) -> RenderableType:
@@ -172,12 +152,19 @@ def response_view(ex: Exchange) -> RenderableType:
 
 def validation_view(ex: Exchange) -> RenderableType:
     v = ex.validation
+    if v.skipped:
+        return Group(Text("– not judged: hookdev refused this call itself", style=WARN), Text(""),
+                     Text(safe_text(v.skipped, multiline=True)), Text(""),
+                     Text(_refusal_advice(ex), style=DIM))
     if ex.kind == "unknown":
         head = Text("unknown kind: hookdev has no Okta rules to check this answer against", style=DIM)
     elif v.ok:
-        head = Text(f"✓ Okta would accept this {KIND_LABELS.get(ex.kind, ex.kind)} answer", style=OK)
+        effect = f": {v.outcome}" if v.outcome else ""
+        head = Text(f"✓ Okta would accept this {KIND_LABELS.get(ex.kind, ex.kind)} answer{effect}", style=OK)
     else:
-        head = Text(f"✗ Okta would not take this answer as intended ({len(v.problems)} problem(s))", style=BAD)
+        count = len(v.problems)
+        what = plural(count, "problem") if count else (v.timing.grade if v.timing else "invalid")
+        head = Text(f"✗ Okta would not take this answer as intended: {what}", style=BAD)
     parts: list[RenderableType] = [head, Text("")]
     for number, problem in enumerate(v.problems, 1):
         line = Text.assemble((f"{number}. ", "bold"), (safe_text(problem.path), "bold cyan"),
@@ -190,6 +177,60 @@ def validation_view(ex: Exchange) -> RenderableType:
         parts.append(Text.assemble(("warning ", WARN), (warning.path, "bold cyan"), f"  {warning.message}{tail}"))
     parts += [Text(""), _heading("Timing"), _timing_bar(ex)]
     return Group(*parts)
+
+
+def _refusal_advice(ex: Exchange) -> str:
+    if ex.status == 401:
+        return ("What to fix is the credential Okta sends (the Auth tab says which part), not the answer: "
+                "in the Admin Console, the hook's Authentication field, or the OAuth 2.0 client it uses.")
+    return "What to fix is the request itself (the Request tab shows it); Okta always sends a JSON POST."
+
+
+def failing_tab(ex: Exchange) -> str | None:
+    """The tab that says why a call failed, or None when it did not."""
+    if not ex.auth.ok:
+        return "auth"
+    if not ex.validation.ok:
+        return "validation"
+    if ex.error or ex.status >= 500:
+        return "log" if ex.log else "response"
+    if ex.validation.skipped:
+        return "request"
+    return None
+
+
+def verdict_line(ex: Exchange, caption: str | None = None) -> Text:
+    """One line above the tabs: what happened to this call and, when it failed, the first reason."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    v = ex.validation
+    if not ex.auth.ok:
+        text.append(f"✗ auth {ex.auth.reason}", style=BAD)
+        text.append(f"  {safe_text(ex.auth.detail)}")
+    elif v.skipped:
+        text.append(f"– refused {ex.status}", style=WARN)
+        text.append(f"  {safe_text(ex.error or v.skipped)}")
+    elif ex.error and ex.status >= 500:
+        text.append(f"✗ {ex.status} from {ex.source}", style=BAD)
+        text.append(f"  {safe_text(ex.error)}")
+    elif not v.ok:
+        first = v.problems[0] if v.problems else None
+        text.append(f"✗ answer: {plural(len(v.problems), 'problem') if v.problems else 'too slow'}", style=BAD)
+        if first is not None:
+            text.append(f"  {safe_text(first.message)}")
+            if first.consequence:
+                text.append(f" → {safe_text(first.consequence)}", style=WARN)
+        elif v.timing is not None:
+            text.append(f"  {safe_text(v.timing.consequence)}")
+    else:
+        text.append(f"✓ {v.outcome or (NO_CHANGE if ex.status == 204 else 'accepted')}", style=OK)
+        budget = v.timing.budget_ms if v.timing else 3000.0
+        text.append(f"  {format_ms(ex.duration_ms)} of Okta's {budget / 1000:.0f} s · answered by {ex.source}",
+                    style=DIM)
+        if v.warnings:
+            text.append(f"  ! {plural(len(v.warnings), 'warning')}", style=WARN)
+    if caption:
+        text.append(f"  ← {safe_text(caption)}", style="bold magenta")
+    return text
 
 
 def _timing_bar(ex: Exchange, width: int = 40) -> Text:

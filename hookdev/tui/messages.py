@@ -1,4 +1,4 @@
-"""App-wide messages: the session came up (or could not), a live call is held or released, a notice arrived."""
+"""Messages between the inspector's screens: a live call is held or released."""
 
 from __future__ import annotations
 
@@ -9,34 +9,15 @@ from textual.message import Message
 
 
 @dataclass
-class SessionStarted(Message):
-    """The receiver is listening; URLs and the store are ready."""
-
-
-@dataclass
-class SessionFailed(Message):
-    """The receiver could not start; `reason` says why and what to do."""
-
-    reason: str
-
-
-@dataclass
 class CallHeld(Message):
-    """A breakpoint is holding a live call (a hookdev.answers.breakpoints.HeldCall) until its deadline."""
+    """The serve holds a live call until its deadline; `hold` is its description from the control channel."""
 
-    held: Any
+    hold: dict[str, Any]
 
 
 @dataclass
 class CallReleased(Message):
-    """A held call was answered, by the user or by the deadline."""
+    """A held call was answered, by a view, by the deadline, or because serve stopped."""
 
-    held: Any
-
-
-@dataclass
-class NoticeReceived(Message):
-    """Something the user should see from the core: tunnel events, store trouble."""
-
-    level: str
-    text: str
+    hold: int
+    by: str

@@ -1,4 +1,8 @@
-"""The held-call editor: a countdown to Okta's deadline, and the answer that goes out when it reaches zero."""
+"""The held-call editor: the request beside its answer, and a countdown to Okta's deadline.
+
+The serve holds the call and keeps its deadline; this screen only shows it and sends edits. Each edit that parses
+becomes the answer the serve sends at the deadline, so a view that freezes or closes still answers as edited.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,25 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from hookdev.io.render import KIND_LABELS
-from hookdev.models import Answer
+from hookdev.io.terminal import safe_text
+from hookdev.tui.link import ServeLink
 from hookdev.tui.screens.editor import AnswerEditor, Draft
 
 BAR = 30
 
 
-def _parsed(body: bytes) -> Any:
+def _parsed(body: str) -> Any:
     try:
         return json.loads(body) if body.strip() else None
     except ValueError:
-        return body.decode("utf-8", errors="replace")
+        return body
 
 
 def countdown_text(remaining: float, total: float) -> Text:
@@ -38,51 +45,88 @@ def countdown_text(remaining: float, total: float) -> Text:
     return text
 
 
+def request_text(hold: dict[str, Any]) -> Text:
+    body = str(hold.get("request_body", ""))
+    try:
+        shown = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        shown = body
+    text = Text.assemble((f"{safe_text(str(hold.get('method', 'POST')))} {safe_text(str(hold.get('path', '')))}\n",
+                          "bold"), (safe_text(shown, multiline=True), ""))
+    if hold.get("request_truncated"):
+        text.append("\n… (its start only)", style="dim")
+    return text
+
+
 class BreakpointEditor(AnswerEditor):
-    """Edit a held call's answer; ctrl+s sends it now, and the deadline sends the current one."""
+    """Edit a held call's answer; ctrl+s sends it now, esc sends it as it is, the deadline sends the current one."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Send now", priority=True),
                 Binding("escape", "cancel", "Send as is", priority=True)]
 
-    def __init__(self, held: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
-        call = held.call
-        answer: Answer = held.answer
-        title = f"HELD: {KIND_LABELS.get(call.kind, call.kind)} call to {call.request.path}"
-        super().__init__(call.kind, answer.status, _parsed(answer.body), request_body=call.body, title=title)
-        self.held = held
+    def __init__(self, hold: dict[str, Any], link: ServeLink, *, clock: Callable[[], float] = time.monotonic) -> None:
+        answer = hold.get("answer") or {}
+        kind = hold.get("kind", "unknown")
+        title = f"HELD: {KIND_LABELS.get(kind, kind)} call to {safe_text(str(hold.get('path', '')))}"
+        headers = tuple((str(k), str(v)) for k, v in answer.get("headers") or ())
+        super().__init__(kind, int(answer.get("status", 200)), _parsed(str(answer.get("body", ""))),
+                         headers=headers, request_body=_parsed(str(hold.get("request_body", ""))), title=title)
+        self.hold = hold
+        self.link = link
         self.clock = clock
-        self.total = max(0.1, held.remaining(clock()))
+        remaining = float(hold.get("remaining_s", 0.0))
+        self.deadline = clock() + remaining
+        self.total = max(0.1, remaining)
+        self.by: str | None = None
 
     def compose_top(self) -> ComposeResult:
         yield Static(id="countdown")
+
+    def compose_side(self) -> ComposeResult:
+        with VerticalScroll(id="editor-request"):
+            yield Static(request_text(self.hold))
 
     def on_mount(self) -> None:
         super().on_mount()
         self.tick()
         self.set_interval(0.1, self.tick)
 
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - self.clock())
+
     def tick(self) -> None:
-        self.query_one("#countdown", Static).update(countdown_text(self.held.remaining(self.clock()), self.total))
-        if self.held.done:
-            self.dismiss(self.held.released)
+        self.query_one("#countdown", Static).update(countdown_text(self.remaining(), self.total))
+
+    def released(self, by: str) -> None:
+        """The serve answered the call (this view, another one, the deadline, or its stop)."""
+        if self.by is None:
+            self.by = by
+            self.dismiss(by)
 
     def edited(self, draft: Draft) -> None:
-        if draft.parsed:
-            self.held.update(_answer(draft))
+        if draft.parsed and self.by is None:
+            self._send("hold_update", draft)
 
     def action_save(self) -> None:
         draft, problems = self.draft()
         if not draft.parsed:
             self.notify(problems[0].message if problems else "fix the answer first", severity="error")
             return
-        self.held.send(_answer(draft))
-        self.dismiss("user")
+        self._send("hold_send", draft)
 
     def action_cancel(self) -> None:
-        self.held.send()
-        self.dismiss("user")
+        self._send("hold_send", None)
 
-
-def _answer(draft: Draft) -> Answer:
-    snap = draft.snapshot()
-    return Answer(status=snap.status, body=snap.body, headers=snap.headers, source="breakpoint")
+    @work(group="hold")
+    async def _send(self, command: str, draft: Draft | None) -> None:
+        args: dict[str, Any] = {"hold": self.hold.get("id")}
+        if draft is not None:
+            snap = draft.snapshot()
+            args["answer"] = {"status": snap.status, "headers": [list(h) for h in snap.headers],
+                              "body": snap.body.decode("utf-8")}
+        try:
+            await self.link.call(command, **args)
+        except Exception as exc:  # answered meanwhile, or serve gone: the released event closes the editor
+            if command == "hold_send":
+                self.notify(str(exc), severity="warning")
+                self.released("user")

@@ -118,11 +118,18 @@ class AnswerEditor(ModalScreen[Any]):
                 yield Label("status ")
                 yield Input(self._status, id="editor-status", restrict=r"\d{0,3}")
                 yield from self.compose_options()
-            yield TextArea(self._text, language="json", id="editor-text", show_line_numbers=True, tab_behavior="indent")
+            with Horizontal(id="editor-main"):
+                yield from self.compose_side()
+                yield TextArea(self._text, language="json", id="editor-text", show_line_numbers=True,
+                               tab_behavior="indent")
             yield Static(id="editor-problems")
         yield Footer()
 
     def compose_top(self) -> ComposeResult:
+        yield from ()
+
+    def compose_side(self) -> ComposeResult:
+        """Widgets beside the text (the breakpoint editor shows the held request there)."""
         yield from ()
 
     def compose_options(self) -> ComposeResult:
@@ -136,6 +143,11 @@ class AnswerEditor(ModalScreen[Any]):
     @on(TextArea.Changed)
     @on(Input.Changed, "#editor-status")
     def recheck(self) -> None:
+        status = self.query_one("#editor-status", Input)
+        if status.value == "204" and self.query_one(TextArea).text.strip() and status.display:
+            status.value = "200"  # a 204 carries no body: typing one means a 200 answer
+            self.notify("status set to 200: a 204 answer carries no body, and Okta reads this one", timeout=4)
+            return  # the status change rechecks
         draft, problems = self.draft()
         if draft.parsed:
             problems = list(self.check(draft))
@@ -179,11 +191,18 @@ class RequestEditor(AnswerEditor):
     """Edit a recorded call's body; dismisses with the new body bytes, to be replayed."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Replay", priority=True), Binding("escape", "cancel", "Cancel", priority=True)
+        Binding("ctrl+s", "save", "Replay", priority=True),
+        Binding("ctrl+r", "okta_default", "Original", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
     def __init__(self, kind: Kind, body: Any, *, title: str) -> None:
         super().__init__(kind, 200, body, title=title)
+        self.original = self._text
+
+    def action_okta_default(self) -> None:
+        """ctrl+r here restores the call as it was recorded (an answer template has no place in a request)."""
+        self.query_one(TextArea).text = self.original
 
     def compose_options(self) -> ComposeResult:
         yield Label("  (the body is sent as edited; headers and auth as Okta would)", classes="hint")

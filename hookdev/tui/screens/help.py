@@ -16,7 +16,8 @@ from hookdev.tui.filtering import HELP as FILTER_HELP
 MORE = (
     ("j / k, ↑ / ↓", "move in the list (moving to the newest row follows new calls again)"),
     ("g / G", "first / newest row"),
-    ("1 … 5", "Request, Auth, Response, Validation & timing, Log tabs"),
+    ("1 … 6", "Request, Auth, Response, Validation & timing, Log, Okta tabs (a failed call opens on the tab "
+              "that says why)"),
     ("ctrl+p", "command palette: every action by name"),
     ("in an editor", "ctrl+s saves (or sends), ctrl+r restores Okta's default answer, esc cancels"),
 )
@@ -38,9 +39,16 @@ def help_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
 
+    def __init__(self, *, owner: bool = False) -> None:
+        super().__init__()
+        self.owner = owner
+
     def compose(self) -> ComposeResult:
+        whose = ("serve opened this inspector: q stops serve too" if self.owner else
+                 "attached to a running serve: q leaves it running")
         with VerticalScroll(id="help"):
-            yield Static(Text("hookdev inspector: keys", style="bold"), id="help-title")
+            yield Static(Text.assemble(("hookdev inspector: keys", "bold"), (f"   ({whose})", "dim")),
+                         id="help-title")
             yield Static(help_table())
             yield Static(Text("esc closes this screen", style="dim"))
 

@@ -1,16 +1,25 @@
-"""The detail of one exchange in tabs: Request, Auth, Response, Validation & timing, Log."""
+"""The detail of one exchange: a verdict line, then tabs (Request, Auth, Response, Validation & timing, Log, Okta).
+
+The list holds summaries; the full record (headers, bodies, log) is read from the store when a call is selected,
+off the screen's loop, and only the visible tab is drawn. A record that cannot be drawn shows an error in its
+pane and ends nothing.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from rich.console import RenderableType
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
+from hookdev.io.okta_log import events_text
 from hookdev.models import Exchange
 from hookdev.tui import format as fmt
 
@@ -18,25 +27,37 @@ log = logging.getLogger(__name__)
 BAD = "bold red"
 
 TABS = (("request", "Request"), ("auth", "Auth"), ("response", "Response"),
-        ("validation", "Validation & timing"), ("log", "Log"))
+        ("validation", "Validation & timing"), ("log", "Log"), ("okta", "Okta"))
 EMPTY = Text.assemble(
     ("No calls yet.\n\n", "bold"),
     "Point an Okta hook at one of the URLs above, or try:\n",
     ("  hookdev send token --to <local URL>/tokenHook\n", "bold"),
     "Every path is a hook endpoint; the event hook verification GET is answered for you.",
 )
+Loader = Callable[[str], tuple[Exchange | None, list[dict[str, Any]]]]
+"""Reads one exchange in full and what Okta logged about it (blocking: it runs in a thread)."""
 
 
 class DetailView(Vertical):
-    """Renders only the visible tab, so following a burst of calls stays cheap."""
+    """Shows the selected call; `preferred` is the tab the user chose, which a failing call overrides."""
+
+    ALLOW_MAXIMIZE = True
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.exchange: Exchange | None = None
+        """The selected call: its summary until the full record is read, then the record."""
+        self.okta_events: list[dict[str, Any]] = []
+        self.full = False
         self.reveal = False
         self.secret_header: str | None = None
+        self.demo = False
+        self.loader: Loader | None = None
+        self.preferred = "request"
+        self._switching = False
 
     def compose(self) -> ComposeResult:
+        yield Static(id="verdict")
         with TabbedContent(initial="request"):
             for key, title in TABS:
                 with TabPane(title, id=key):
@@ -49,33 +70,101 @@ class DetailView(Vertical):
 
     @active.setter
     def active(self, key: str) -> None:
-        self.query_one(TabbedContent).active = key
+        self.preferred = key
+        self._set_tab(key)
 
-    def show(self, exchange: Exchange | None, *, reveal: bool | None = None) -> None:
-        self.exchange = exchange
+    def _set_tab(self, key: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != key:
+            self._switching = True
+            tabs.active = key
+
+    def show(self, summary: Exchange | None, *, to_failure: bool = False) -> None:
+        """Select a call: its verdict from the summary now, the rest once read from the store."""
+        self.exchange, self.full, self.okta_events = summary, False, []
+        self._marks()
+        failing = fmt.failing_tab(summary) if summary is not None else None
+        self._set_tab(failing if to_failure and failing else self.preferred if to_failure else self.active)
+        self._render_active()
+        if summary is not None and self.loader is not None:
+            self._load(summary.id)
+
+    def redraw(self, *, reveal: bool | None = None) -> None:
         if reveal is not None:
             self.reveal = reveal
         self._render_active()
 
+    @work(exclusive=True, group="detail")
+    async def _load(self, ident: str) -> None:
+        assert self.loader is not None
+        try:
+            full, events = await asyncio.to_thread(self.loader, ident)
+        except Exception as exc:  # a store that went away: the summary stays, the pane says why
+            log.warning("reading exchange %s failed: %s", ident, exc)
+            return
+        if self.exchange is None or self.exchange.id != ident or full is None:
+            return
+        self.exchange, self.full, self.okta_events = full, True, events
+        self._marks()
+        self._render_active()
+
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
+        if not self._switching:
+            self.preferred = self.active  # the user's own choice, kept for calls that did not fail
+        self._switching = False
         self._render_active()
+
+    def on_mount(self) -> None:
+        self._render_active()
+
+    def _marks(self) -> None:
+        """Tab titles that say where the trouble is: Auth ✗, Validation & timing ✗2, Log •, Okta •3."""
+        ex = self.exchange
+        labels = dict(TABS)
+        if ex is not None:
+            if not ex.auth.ok:
+                labels["auth"] += " ✗"
+            v = ex.validation
+            if not v.ok:
+                labels["validation"] += f" ✗{len(v.problems) or ''}"
+            elif v.warnings:
+                labels["validation"] += f" !{len(v.warnings)}"
+            if ex.log or (ex.error and not v.skipped):
+                labels["log"] += " •"
+            if self.okta_events:
+                labels["okta"] += f" •{len(self.okta_events)}"
+        tabs = self.query_one(TabbedContent)
+        for key, label in labels.items():
+            tabs.get_tab(key).label = label
 
     def _render_active(self) -> None:
         try:
             tab = self.active or "request"
             body = self.query_one(f"#{tab}-body", Static)
+            verdict = self.query_one("#verdict", Static)
         except Exception:
             return  # not composed yet; on_mount renders
+        verdict.update(self._verdict())
         body.update(self._view(tab))
 
-    def on_mount(self) -> None:
-        self._render_active()
+    def _verdict(self) -> RenderableType:
+        ex = self.exchange
+        if ex is None:
+            return Text("")
+        try:
+            caption = ex.request.header("X-Hookdev-Demo-Caption") if self.demo else None
+            return fmt.verdict_line(ex, caption)
+        except Exception as exc:
+            log.exception("drawing the verdict of %s failed", ex.id)
+            return Text(f"the verdict of {ex.id} could not be drawn ({type(exc).__name__})", style=BAD)
 
     def _view(self, tab: str) -> RenderableType:
         ex = self.exchange
         if ex is None:
             return EMPTY
+        if not self.full and tab in ("request", "response", "log", "okta", "auth"):
+            return Text("reading the call from the store…", style="dim")
         try:
             return self._tab_view(tab, ex)
         except Exception as exc:  # one hostile record must not end the inspector: say so in its pane
@@ -94,4 +183,6 @@ class DetailView(Vertical):
             return fmt.response_view(ex)
         if tab == "validation":
             return fmt.validation_view(ex)
+        if tab == "okta":
+            return Text(events_text(self.okta_events))
         return fmt.log_view(ex)

@@ -1,4 +1,4 @@
-"""The status bar: where to point Okta, how calls are checked, and running totals."""
+"""The header: one line saying where Okta calls and how it went this run, and an optional line of URLs to paste."""
 
 from __future__ import annotations
 
@@ -12,60 +12,81 @@ from textual.widgets import Static
 class StatusState:
     local_url: str = ""
     public_url: str | None = None
-    tunnel_note: str = ""
+    tunnel_error: bool = False
     hook_urls: tuple[str, ...] = ()
     auth: str = ""
     calls: int = 0
-    rejected: int = 0
+    refused: int = 0
     invalid: int = 0
+    errors: int = 0
     shown: int = 0
     stored: int = 0
     filter_text: str = ""
     armed: tuple[str, ...] = ()
     reveal: bool = False
-    starting: bool = False
+    notices: int = 0
+    link: str = "attached"
+    """attached | starting | reconnecting | gone (the serve stopped)"""
+    show_urls: bool = True
 
 
 class StatusBar(Static):
-    """Three lines at the top; the screen hands it a StatusState whenever something changes."""
+    """One or two lines at the top; the screen hands it a StatusState whenever something changes."""
+
+    state = StatusState(link="starting")
 
     def show(self, state: StatusState) -> None:
-        self.update(render_status(state))
+        self.state = state
+        self.update(render_status(state, max(20, self.size.width - 2)))
+
+    def on_resize(self) -> None:
+        self.show(self.state)
 
 
-def render_status(s: StatusState) -> Text:
+def render_status(s: StatusState, width: int = 200) -> Text:
+    """The header's lines, each cut to `width` cells (what does not fit ends in …, never wraps)."""
+    lines = [_head(s)]
+    if s.show_urls and s.hook_urls and s.link != "starting":
+        urls = Text("paste into Okta  ", style="dim")
+        urls.append("  ".join(s.hook_urls[:4]))
+        urls.append("  (c copies)" if len(s.hook_urls) <= 4 else "  … (c lists them all)", style="dim")
+        lines.append(urls)
+    for line in lines:
+        line.truncate(width, overflow="ellipsis")
+    return Text("\n").join(lines)
+
+
+def _head(s: StatusState) -> Text:
     text = Text()
-    if s.starting:
-        text.append("hookdev ", style="bold")
-        text.append("starting the receiver…")
-        return text
-    text.append("● ", style="bold green")
-    text.append("local ", style="dim")
-    text.append(s.local_url, style="bold")
-    if s.public_url:
-        text.append("   public ", style="dim")
-        text.append(s.public_url, style="bold")
-    elif s.tunnel_note:
-        text.append(f"   {s.tunnel_note}", style="dim")
-    if s.stored > s.shown:
-        text.append(f"   newest {s.shown:,} of {s.stored:,} shown (/ finds older)", style="dim")
-    if s.filter_text:
-        text.append("   filter ", style="dim")
-        text.append(s.filter_text, style="bold reverse")
-    text.append("\nauth ", style="dim")
-    text.append(s.auth, style="bold")
-    text.append("   this run: calls ", style="dim")
-    text.append(str(s.calls), style="bold")
-    text.append("  rejected ", style="dim")
-    text.append(str(s.rejected), style="bold red" if s.rejected else "bold")
-    text.append("  invalid answers ", style="dim")
-    text.append(str(s.invalid), style="bold red" if s.invalid else "bold")
+    if s.link == "starting":
+        return text.append("hookdev ", style="bold").append("attaching to serve…")
+    dot = {"attached": ("●", "bold green"), "reconnecting": ("◌", "bold yellow"), "gone": ("○", "bold red")}
+    mark, style = dot.get(s.link, dot["attached"])
+    text.append(f"{mark} ", style=style)
+    if s.link == "gone":
+        text.append("serve stopped: what it recorded stays here ", style="bold red")
+    elif s.link == "reconnecting":
+        text.append("reattaching to serve… ", style="bold yellow")
+    text.append(s.public_url or s.local_url, style="bold")
+    if s.tunnel_error:
+        text.append("  tunnel failed: press !", style="bold red")
+    elif not s.public_url:
+        text.append(" (no tunnel)", style="dim")
+    text.append(f"  {s.auth}", style="dim")
+    text.append(f"  {s.calls:,} call{'' if s.calls == 1 else 's'}", style="bold")
+    if s.refused:
+        text.append(f" · {s.refused:,} refused", style="bold red")
+    if s.invalid:
+        text.append(f" · {s.invalid:,} invalid", style="bold red")
     if s.armed:
-        text.append("   breakpoint on ", style="bold yellow")
-        text.append(", ".join(s.armed), style="bold yellow")
+        text.append(f"  ◆ holding {', '.join(s.armed)}", style="bold yellow")
+    if s.filter_text:
+        text.append("  filter ", style="dim")
+        text.append(s.filter_text, style="bold reverse")
+    if s.stored > s.shown:
+        text.append(f"  {s.shown:,} of {s.stored:,} shown", style="dim")
     if s.reveal:
-        text.append("   secrets shown", style="bold red")
-    text.append("\npaste into Okta ", style="dim")
-    text.append("  ".join(s.hook_urls[:2]) + ("  …" if len(s.hook_urls) > 2 else ""))
-    text.append("  (c copies)", style="dim")
+        text.append("  secrets shown", style="bold red")
+    if s.notices:
+        text.append(f"  ! {s.notices} notice{'s' if s.notices > 1 else ''}", style="bold yellow")
     return text
