@@ -75,6 +75,8 @@ async def test_an_event_hook_delivery_is_matched_by_hook_and_time(tmp_path: Path
     matches = link_and_keep(store, events, state_for(store).org(org.base))
     logged = next(e for e in events if e["eventType"] == "event_hook.delivery")
     verified = next(e for e in events if e["eventType"] == "event_hook.verified")
+    # The delivery carries the request id of the event it delivers, not the one its log entry has.
+    assert delivery[0].request.header("X-Okta-Request-Id") != logged["debugContext"]["debugData"]["requestId"]
     assert matches[logged["uuid"]] == delivery[0].id
     verification = next(e for e in receiver.store.list() if e.kind == "event_verification")
     assert matches[verified["uuid"]] == verification.id
