@@ -64,7 +64,7 @@ VERSION_TIMEOUT_S = 5.0
 PID_NAME = "ngrok.pid"
 _NETWORK_HINT = (
     "check this machine's internet connection, and any proxy or firewall between it and "
-    "connect.ngrok-agent.com:443; the local receiver keeps running"
+    "connect.ngrok-agent.com:443"
 )
 # What the agent says when it cannot reach ngrok's servers (it keeps retrying: "failed to reconnect session").
 _NETWORK_FAILURE = re.compile(
@@ -84,14 +84,18 @@ _ADVICE: dict[str, tuple[str, str]] = {
     "120": ("this ngrok agent is too old for the ngrok service", _UPDATE_HINT),
     "121": ("this ngrok agent is too old for the ngrok service", _UPDATE_HINT),
     "313": ("ngrok refused the configured domain: custom subdomains need a paid plan", _DOMAIN_HINT),
+    # errors/err_ngrok_314.mdx and err_ngrok_315.mdx: a custom hostname needs a paid plan (Pro or Pay-as-you-go),
+    # a wildcard domain the Pay-as-you-go plan; reserving the name alone does not lift either.
     "314": (
         "ngrok refused the configured domain: a custom hostname (a domain of your own) needs a paid ngrok plan",
-        _DOMAIN_HINT,
+        "upgrade to a Pro or Pay-as-you-go plan at https://dashboard.ngrok.com/billing/choose-a-plan, or set "
+        "[tunnel] domain to your free static domain (https://dashboard.ngrok.com/domains), or clear it to get a "
+        "random URL",
     ),
     "315": (
         "ngrok refused the configured domain: wildcard domains need ngrok's Pay-as-you-go plan",
-        "use a single domain reserved at https://dashboard.ngrok.com/domains, or clear [tunnel] domain to get "
-        "a random URL",
+        "upgrade at https://dashboard.ngrok.com/billing/choose-a-plan?plan=paygo, or use a single domain reserved "
+        "at https://dashboard.ngrok.com/domains, or clear [tunnel] domain to get a random URL",
     ),
     "319": ("the configured domain is not reserved on this ngrok account", _DOMAIN_HINT),
     "334": (
@@ -340,7 +344,7 @@ def explain(exc: BaseException, secret: str = "") -> TunnelError:
         else:
             fix = "run the agent by hand (`ngrok start --none --log stdout`) to see more"
         return TunnelError(f"the ngrok agent did not start: {reason}", fix=fix)
-    return TunnelError(f"ngrok failed: {reason}", fix="try again; the local receiver keeps running")
+    return TunnelError(f"ngrok failed: {reason}", fix="try again")
 
 
 def agent_reason(logs: Iterable[NgrokLog]) -> str:
@@ -526,7 +530,10 @@ class NgrokTunnel:
             self._emit("warning", f"[tunnel] region = {self._settings.region!r} is deprecated in ngrok v3: the agent "
                                   "picks the region with the lowest latency itself; remove it from hookdev.toml")
         await asyncio.to_thread(write_agent_config, self._config_path, token)
-        await asyncio.to_thread(stop_leftover_agent, self.pid_path, self._config_path)
+        leftover = await asyncio.to_thread(stop_leftover_agent, self.pid_path, self._config_path)
+        if leftover is not None:
+            self._emit("warning", f"stopped the ngrok agent (pid {leftover}) that an earlier hookdev, ended before "
+                                  "it could stop it, left running")
         if os.name == "posix":  # pyngrok hands the agent hookdev's whole environment: go through a launcher
             launcher = self._config_path.with_name(LAUNCHER_NAME)
             await asyncio.to_thread(write_launcher, launcher, binary, env)

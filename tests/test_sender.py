@@ -76,6 +76,8 @@ def sample(name: str) -> Payload:
 
 
 async def test_basic_auth_and_okta_headers_on_an_inline_call(recorder: tuple[Recorder, str], tmp_path: Path) -> None:
+    # Accept, Content-Type and the auth header are Okta's documented ones (concepts/inline-hooks, "HTTP headers");
+    # User-Agent and X-Okta-Request-Id are what captured Okta calls carried, which Okta does not document.
     rec, base = recorder
     settings = make_settings(tmp_path, auth={"mode": "basic", "username": "admin", "password": "supersecret"})
     result = await send(sample("token"), base + "/tokenHook", settings)

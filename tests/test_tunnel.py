@@ -489,17 +489,22 @@ def test_network_failures_are_told_apart_from_error_codes() -> None:
     assert str(explain(local)).startswith("ngrok failed: ngrok client exception")
 
 
-@pytest.mark.parametrize(("domain", "code", "says"), [
-    ("hooks.custom-host.example.com", "314", "a custom hostname (a domain of your own) needs a paid ngrok plan"),
-    ("*.hooks.example.ngrok.app", "315", "wildcard domains need ngrok's Pay-as-you-go plan"),
+# errors/err_ngrok_314.mdx: "Only paid plans may create endpoints with custom hostnames" (upgrade to Pro or
+# Pay-as-you-go); err_ngrok_315.mdx: "Wildcard domains are a feature reserved for ngrok's Pay-as-you-go plan".
+@pytest.mark.parametrize(("domain", "code", "says", "upgrade"), [
+    ("hooks.custom-host.example.com", "314", "a custom hostname (a domain of your own) needs a paid ngrok plan",
+     "https://dashboard.ngrok.com/billing/choose-a-plan,"),
+    ("*.hooks.example.ngrok.app", "315", "wildcard domains need ngrok's Pay-as-you-go plan",
+     "https://dashboard.ngrok.com/billing/choose-a-plan?plan=paygo"),
 ])
 async def test_plan_errors_get_the_advice_of_ngrok_docs(agent: Agent, hook_app, domain: str, code: str,
-                                                        says: str) -> None:
+                                                        says: str, upgrade: str) -> None:
     tunnel = make_tunnel(agent, domain=domain)
     with pytest.raises(TunnelError) as caught:
         await tunnel.start(hook_app[0].port)
     assert caught.value.code == code and says in str(caught.value)
-    assert "dashboard.ngrok.com/domains" in caught.value.fix
+    assert upgrade in caught.value.fix and "dashboard.ngrok.com/domains" in caught.value.fix
+    assert "reserve the domain" not in caught.value.fix  # reserving it does not lift a plan limit
 
 
 # --- pyngrok's own `ngrok` command is never taken for the agent -----------------------------------------------
@@ -568,11 +573,14 @@ def leftover_agent(agent: Agent, config: Path) -> subprocess.Popen:
 
 async def test_a_leftover_agent_is_stopped_before_a_new_one_starts(agent: Agent, hook_app) -> None:
     tunnel = make_tunnel(agent)
+    events = Events()
+    tunnel.on_event(events)
     old = leftover_agent(agent, tunnel.config_path)
     tunnel.pid_path.write_text(json.dumps({"pid": old.pid, "owner": dead_pid()}))
     try:
         await tunnel.start(hook_app[0].port)
         assert await asyncio.to_thread(old.wait, 10) is not None, "the leftover was stopped"
+        assert f"stopped the ngrok agent (pid {old.pid})" in (await events.next("warning")).message
         assert json.loads(tunnel.pid_path.read_text())["pid"] == tunnel.agent_pid != old.pid
         await tunnel.stop()
         assert not tunnel.pid_path.exists()
@@ -583,6 +591,8 @@ async def test_a_leftover_agent_is_stopped_before_a_new_one_starts(agent: Agent,
 
 async def test_what_the_pid_file_names_is_left_alone_unless_it_is_an_orphaned_agent(agent: Agent, hook_app) -> None:
     tunnel = make_tunnel(agent)
+    events = Events()
+    tunnel.on_event(events)
     tunnel.config_path.parent.mkdir(parents=True)
     unrelated = sleeper()
     sibling = leftover_agent(agent, agent.tmp / "other" / "ngrok.yml")
@@ -593,6 +603,8 @@ async def test_what_the_pid_file_names_is_left_alone_unless_it_is_an_orphaned_ag
             await tunnel.start(hook_app[0].port)
             await tunnel.stop()
         assert unrelated.poll() is None and sibling.poll() is None
+        await asyncio.sleep(0)  # one turn of the loop delivers any event already sent from another thread
+        assert "warning" not in events.kinds
     finally:
         for proc in (unrelated, sibling):
             proc.kill()

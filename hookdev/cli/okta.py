@@ -118,13 +118,13 @@ def run_connect(args: argparse.Namespace) -> int:
 
 
 async def _connect(args: argparse.Namespace, settings: Settings) -> int:
-    from hookdev.okta_api.connect import check_public_url, connect, kinds_in_use, state_for
+    from hookdev.okta_api.connect import check_public_url, connect, kinds_in_use, recorded_paths, state_for
     from hookdev.okta_api.link import describe
     from hookdev.runtime import read_runtime
 
     store = _store(settings)
     running = read_runtime(store)
-    recorded = await asyncio.to_thread(_recorded, store)
+    recorded = await asyncio.to_thread(recorded_paths, store)
     kinds = kinds_in_use(settings, args.kinds, recorded)
     failed = False
     async with _client(settings) as client:
@@ -138,19 +138,6 @@ async def _connect(args: argparse.Namespace, settings: Settings) -> int:
         if inline:
             print(f"next: hookdev okta preview {inline[0]}   (Okta itself calls the hook)")
     return 1 if failed else 0
-
-
-def _recorded(store: Path) -> dict[str, str]:
-    """Kind -> the path its calls came to, from the store (nothing when there is none yet)."""
-    if not store.exists():
-        return {}
-    from hookdev.receiver.store import Store
-
-    opened = Store(store)
-    try:
-        return opened.kind_paths()
-    finally:
-        opened.close()
 
 
 def run_disconnect(args: argparse.Namespace) -> int:

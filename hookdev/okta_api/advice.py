@@ -29,10 +29,13 @@ def _fix(status: int, code: str | None, text: str, credentials: str, www_authent
                 "creates what is missing")
     if status == 429:
         return "Okta's rate limit for this endpoint stayed exhausted; wait a minute and run the command again"
-    if status == 400 and ("limit" in lowered or "maximum" in lowered):
-        return ("the org has as many hooks as it may (100 inline hooks in all, 25 active event hooks, one "
-                "password import hook, one active telephony hook): delete or deactivate one under Workflow in "
-                "the Admin Console, or reuse it with `hookdev okta connect --adopt`")
+    if status == 400 and ("limit" in lowered or "maximum" in lowered or "only one" in lowered):
+        # Okta's limits: 50 inline hooks (createInlineHook), 25 active and verified event hooks (concepts/event-hooks),
+        # one password import hook and one active telephony hook per org (their create operations).
+        return ("the org has as many hooks of this kind as Okta allows (50 inline hooks in all, 25 active event "
+                "hooks, one password import hook, one active telephony hook): under Workflow in the Admin Console "
+                "delete an inline hook you no longer use (deactivate it first) or deactivate an event or telephony "
+                "hook, or reuse the org's own with `hookdev okta connect --adopt`")
     if status == 400 and ("https" in lowered or "uri" in lowered or "url" in lowered):
         return "Okta calls only public https:// URLs: start serve with --tunnel, or pass --url https://..."
     if status == 400 and "verif" in lowered:

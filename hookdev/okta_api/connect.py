@@ -212,3 +212,16 @@ async def _restore(client: OktaClient, settings: Settings, base: str, hook: Hook
 
 def state_for(store_path: Path) -> State:
     return State.load(state_file(store_path))
+
+
+def recorded_paths(store_path: Path) -> dict[str, str]:
+    """Kind -> the path its calls came to, from the store file (nothing when there is none yet); blocking."""
+    if not store_path.exists():
+        return {}
+    from hookdev.receiver.store import Store
+
+    opened = Store(store_path)
+    try:
+        return opened.kind_paths()
+    finally:
+        opened.close()

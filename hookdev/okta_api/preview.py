@@ -90,8 +90,8 @@ async def preview(client: OktaClient, state: State, store_path: Path, kind: str,
         reply = await client.call("POST", f"{INLINE_PATH}/{hook_id}/execute", body=payload)
         status, answer, error, request_id = reply.status, reply.data, None, reply.request_id
     except OktaError as exc:
-        if exc.status is None or exc.status >= 500 or exc.status in (401, 403, 429):
-            raise  # not a verdict on the hook: the org itself refused or failed
+        if exc.status is None or exc.status >= 500 or exc.status in (401, 403, 404, 429):
+            raise  # not a verdict on the hook: the org refused, failed, or has no such hook any more
         status, answer, error, request_id = exc.status, None, str(exc), exc.request_id
     problems: tuple[Problem, ...] = ()
     if error is None and status is not None:

@@ -9,12 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookdev.errors import ConfigError, OktaError
 from hookdev.okta.syslog import HOOK_EVENTS_FILTER, MATCH_AFTER_S, MATCH_BEFORE_S, call_of, match, published
 from hookdev.okta_api.client import OktaClient, Reply
 from hookdev.okta_api.state import OrgState
+
+if TYPE_CHECKING:
+    from hookdev.receiver.store import OktaEvent
 
 LOGS_PATH = "/api/v1/logs"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -94,6 +97,32 @@ def _link_and_keep_in(store: Any, events: list[dict[str, Any]], org: OrgState) -
     matches = link(store, events, org)
     keep(store, events, matches)
     return matches
+
+
+async def events_about(client: OktaClient, store: Any, org: OrgState, exchange_id: str) -> list[OktaEvent]:
+    """What Okta logged about one recorded call (the inspector's Okta tab): the System Log around the call's time
+    is read now (one bounded query), matched and kept; then every event kept for the call, oldest first.
+
+    `store` is an open Store (read-only works: the events are matched but not kept). Without a client,
+    `store.okta_events(exchange_id)` gives what is kept already (the poller of serve --okta keeps them).
+    """
+    from hookdev.receiver.store import OktaEvent
+
+    exchange = await asyncio.to_thread(store.get, exchange_id)
+    if exchange is None:
+        return []
+    until = min(exchange.time + MATCH_AFTER_S, time.time())
+    events = await hook_events(client, exchange.time - MATCH_BEFORE_S, until)
+    if getattr(store, "readonly", False):
+        matches = await asyncio.to_thread(link, store, events, org)
+        mine = [e for e in events if matches.get(str(e.get("uuid"))) == exchange_id]
+        kept = {e.uuid: e for e in await asyncio.to_thread(store.okta_events, exchange_id)}
+        kept.update((str(e["uuid"]), OktaEvent(str(e["uuid"]), exchange_id, published(e) or 0.0,
+                                               str(e.get("eventType", "")), e)) for e in mine)
+        return sorted(kept.values(), key=lambda e: e.published)
+    if events:
+        await asyncio.to_thread(_link_and_keep_in, store, events, org)
+    return list(await asyncio.to_thread(store.okta_events, exchange_id))
 
 
 @dataclass

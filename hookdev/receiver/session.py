@@ -254,7 +254,7 @@ class Session:
         from hookdev.okta_api.link import OktaLink
 
         assert self.store is not None
-        self.okta = OktaLink(self.settings, self.store_path, self.notify, store=self.store)
+        self.okta = OktaLink(self.settings, self.store_path, self.notify, store=self.store, tunnel=self.tunnel)
         await self.okta.start(self.public_url, await asyncio.to_thread(self.store.kind_paths))
 
     def _recorded(self, exchange: Exchange) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 from hookdev.receiver.session import Session
 from tests.okta_api.cli import hookdev, write_config
 from tests.okta_api.conftest import PASSWORD
-from tests.okta_double import Org
+from tests.okta_double import Hook, Org
+from tests.okta_double.org import inline_channel
 from tests.test_cli_startup import imported_by
 
 
@@ -79,6 +80,40 @@ async def test_okta_s_refusal_is_exit_1_with_its_error_object(tmp_path: Path, or
     assert run.rc == 1
     assert "HTTP 401 E0000011: Invalid token provided" in run.err and "OKTA_API_TOKEN" in run.err
     assert wrong not in run.err + run.out
+
+
+async def test_okta_s_error_object_is_printed_whole_with_what_to_do(tmp_path: Path, org: Org) -> None:
+    # createPasswordImportInlineHook: "You can create only one password import inline hook per org."
+    theirs = Hook("inline", "calTHEIRS000000000", "Legacy import", "com.okta.user.credential.password.import",
+                  inline_channel({"type": "HTTP", "version": "1.0.0", "config": {"uri": "https://legacy.example/p"}}))
+    org.hooks[theirs.id] = theirs
+    write_config(tmp_path, org.base, PASSWORD)
+    run = await hookdev(tmp_path, "okta", "connect", "--url", "https://abc.ngrok.app", "--kinds", "password_import",
+                        token=org.token)
+    assert run.rc == 1 and run.out == ""
+    # errorCode, errorSummary, errorCauses, then what to do.
+    assert ("Okta answered POST /api/v1/inlineHooks with HTTP 400 E0000001: Api validation failed: inlineHook "
+            "(Only one password import inline hook is allowed per org.) — the org has as many hooks of this kind "
+            "as Okta allows") in run.err
+    assert "`hookdev okta connect --adopt`" in run.err and org.token not in run.err
+    assert theirs.uri == "https://legacy.example/p"
+
+
+async def test_oauth_mode_never_prints_the_client_secret_okta_is_given(tmp_path: Path, org: Org) -> None:
+    secret = "cs-" + "q" * 30
+    (tmp_path / "hookdev.toml").write_text(
+        f'[auth]\nmode = "oauth"\n\n[[authserver.clients]]\nclient_id = "okta-hooks"\nclient_secret = "{secret}"\n'
+        f'\n[okta]\norg_url = "{org.base}"\nkinds = ["saml"]\n')
+    runs = [await hookdev(tmp_path, "okta", "connect", "--url", "https://abc.ngrok.app", *flags, token=org.token)
+            for flags in ((), ("--json",))]
+    runs += [await hookdev(tmp_path, "okta", command, *flags, token=org.token)
+             for command in ("status", "disconnect") for flags in ((), ("--json",))]
+    assert [r.rc for r in runs] == [0] * 6
+    [hook] = org.hooks.values()
+    assert hook.channel["config"]["clientSecret"] == secret  # Okta got it...
+    shown = "".join(r.out + r.err for r in runs) + (tmp_path / ".hookdev" / "hookdev.db.okta.json").read_text()
+    assert secret not in shown and org.token not in shown  # ...and nothing printed or kept shows it
+    assert "https://abc.ngrok.app/samlHook" in runs[0].out
 
 
 async def test_missing_settings_are_exit_2_saying_what_to_set(tmp_path: Path) -> None:

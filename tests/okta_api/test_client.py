@@ -72,6 +72,30 @@ async def test_a_missing_hook_is_okta_s_404_and_a_bad_body_its_400_with_the_caus
     assert "https://" in str(bad.value) and "--tunnel" in str(bad.value)
 
 
+async def test_the_org_s_hook_limit_is_okta_s_400_with_what_to_do(org: Org) -> None:
+    # createInlineHook: "The total number of inline hooks that you can create in an Okta org is limited to 50".
+    add_hooks(org, 50)
+    body = {"name": "one more", "type": "com.okta.oauth2.tokens.transform", "version": "1.0.0",
+            "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": "https://example.com/t"}}}
+    async with OktaClient(org.base, ApiToken(org.token)) as client:
+        with pytest.raises(OktaError) as caught:
+            await client.call("POST", "/api/v1/inlineHooks", body=body)
+    err = caught.value
+    assert (err.status, err.code) == (400, "E0000001") and "(50)" in str(err.causes)
+    assert "50 inline hooks in all" in err.fix and "--adopt" in err.fix and "delete" in err.fix
+
+
+async def test_the_links_okta_sends_as_separate_headers_are_followed(org: Org) -> None:
+    add_hooks(org, 3)
+    async with OktaClient(org.base, ApiToken(org.token)) as client:
+        first = await client.call("GET", "/api/v1/inlineHooks")
+        assert len(first.headers.getall("Link")) == 2  # rel="self", then rel="next", each a header of its own
+        assert first.next_url and "after=" in first.next_url
+        second = await client.call("GET", first.next_url)
+    assert [h["id"] for h in first.data + second.data] == [f"cal{i:017d}" for i in range(3)]
+    assert second.next_url is None
+
+
 async def test_rate_limits_are_waited_out_until_okta_s_reset(org: Org) -> None:
     org.throttle = 2
     waits: list[str] = []
@@ -82,6 +106,17 @@ async def test_rate_limits_are_waited_out_until_okta_s_reset(org: Org) -> None:
     retried_at = org.requests[-1][2]
     # Each 429 said the window resets at the next whole second: the retry never came before it.
     assert second_429 >= int(first_429) + 1 and retried_at >= int(second_429) + 1
+
+
+async def test_a_used_up_rate_limit_is_waited_out_before_the_next_call_not_after_a_429(org: Org) -> None:
+    org.remaining = 0  # each answer: no call left until the next second
+    waits: list[str] = []
+    async with OktaClient(org.base, ApiToken(org.token), notify=waits.append) as client:
+        await client.call("GET", "/api/v1/eventHooks")
+        await client.call("GET", "/api/v1/eventHooks")
+    (_, _, first, _), (_, _, second, _) = org.requests
+    assert second >= int(first) + 1 and org.times_429 == []
+    assert len(waits) == 1 and "used up" in waits[0]
 
 
 async def test_a_rate_limit_longer_than_hookdev_waits_is_okta_s_429_error(org: Org) -> None:

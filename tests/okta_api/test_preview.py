@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hookdev.errors import ConfigError
+from hookdev.errors import ConfigError, OktaError
 from hookdev.okta_api.client import OktaClient
 from hookdev.okta_api.connect import state_for
 from hookdev.okta_api.preview import PreviewResult, preview
@@ -68,6 +68,16 @@ async def test_an_answer_okta_passes_on_is_still_checked_for_the_kind(tmp_path: 
         result = await run_preview(settings, "token", sample("token"))
     assert result.okta_status == 200 and not result.ok
     assert any("sub" in p.message for p in result.problems)
+
+
+async def test_a_hook_deleted_in_the_admin_console_is_okta_s_404_not_a_verdict(tmp_path: Path, org: Org) -> None:
+    settings = okta_settings(tmp_path, org)
+    [change] = await connect_all(settings, "https://abc.ngrok.app", ["token"])
+    del org.hooks[change.id]
+    with pytest.raises(OktaError) as caught:
+        await run_preview(settings, "token", sample("token"))
+    assert (caught.value.status, caught.value.code) == (404, "E0000007")
+    assert "`hookdev okta connect` creates what is missing" in str(caught.value) and org.calls == []
 
 
 async def test_preview_needs_a_connected_hook_of_that_kind(tmp_path: Path, org: Org) -> None:

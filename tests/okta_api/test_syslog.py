@@ -12,8 +12,9 @@ from hookdev.io.okta_log import event_block, event_line, events_text
 from hookdev.okta.syslog import Call, match
 from hookdev.okta_api.client import OktaClient
 from hookdev.okta_api.connect import state_for
-from hookdev.okta_api.syslog import Poller, hook_events, link_and_keep, parse_duration
+from hookdev.okta_api.syslog import Poller, events_about, hook_events, link_and_keep, parse_duration
 from hookdev.receiver.session import Session
+from hookdev.receiver.store import Store
 from tests.answers.calls import sample
 from tests.okta_api.conftest import okta_settings
 from tests.okta_api.test_connect import connect_all
@@ -75,6 +76,8 @@ async def test_an_event_hook_delivery_is_matched_by_hook_and_time(tmp_path: Path
     matches = link_and_keep(store, events, state_for(store).org(org.base))
     logged = next(e for e in events if e["eventType"] == "event_hook.delivery")
     verified = next(e for e in events if e["eventType"] == "event_hook.verified")
+    # The delivery carries the request id of the event it delivers, not the one its log entry has.
+    assert delivery[0].request.header("X-Okta-Request-Id") != logged["debugContext"]["debugData"]["requestId"]
     assert matches[logged["uuid"]] == delivery[0].id
     verification = next(e for e in receiver.store.list() if e.kind == "event_verification")
     assert matches[verified["uuid"]] == verification.id
@@ -96,6 +99,32 @@ async def test_the_poller_follows_okta_s_next_link_and_reports_each_event_once(t
         assert [e["eventType"] for e in await poller.poll_once()] == ["inline_hook.executed"]
     log_calls = [p for _, p, *_ in org.requests if p.startswith("/api/v1/logs")]
     assert "after=" not in log_calls[0] and all("after=" in p for p in log_calls[2:])
+
+
+async def test_the_okta_tab_reads_what_okta_logged_about_one_exchange(tmp_path: Path, org: Org,
+                                                                      receiver: Session) -> None:
+    # No poller ran and `okta logs` was never run: the events are fetched for the exchange asked about.
+    settings = okta_settings(tmp_path, org)
+    await connect_all(settings, receiver.local_url, ["registration", "token"])
+    token = await run_preview(settings, "token", sample("token"))
+    registration = await run_preview(settings, "registration", sample("registration-ssr"))
+    assert token.exchange_id and registration.exchange_id
+    store_path = settings.path(settings.server.store)
+    org_state = state_for(store_path).org(org.base)
+    assert receiver.store.okta_events(token.exchange_id) == []
+    readonly = Store(store_path, readonly=True)  # the inspector's own process, say
+    try:
+        async with OktaClient.from_settings(settings) as client:
+            seen = await events_about(client, readonly, org_state, token.exchange_id)
+            assert receiver.store.okta_events(token.exchange_id) == []  # matched, not kept: read-only
+            assert await events_about(client, readonly, org_state, "no-such-exchange") == []
+            kept = await events_about(client, receiver.store, org_state, token.exchange_id)
+    finally:
+        readonly.close()
+    executed = [e for e in org.log if e["eventType"] == "inline_hook.executed"]
+    assert [e.event for e in seen] == [executed[0]] and [e.exchange_id for e in seen] == [token.exchange_id]
+    assert [e.event for e in kept] == [executed[0]] == [e.event for e in receiver.store.okta_events(token.exchange_id)]
+    assert receiver.store.okta_events(registration.exchange_id) != []  # its events were in the same window
 
 
 def test_matching_by_request_id_then_hook_and_time() -> None:

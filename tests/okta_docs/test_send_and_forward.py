@@ -224,6 +224,10 @@ async def test_oauth_mode_sends_event_hooks_a_header_never_a_token(
 
 
 # --- Item 6: the token comes from the configured token URL, never from the target's host -----------------------
+# OpenAPI schemas InlineHookOAuthBasicConfig (tokenUrl: "The URI where inline hooks can exchange an authorization
+# code for access and refresh tokens") and the example InlineHookMgmtCreateOAuthClientSecretRequest, whose tokenUrl
+# (https://example.okta.com/oauth2/default/v1/token) is an authorization server's, on another host than the hook's
+# uri (https://example.com/tokenHook): Okta asks the configured token URL, never the hook's host.
 async def test_the_token_url_is_the_configured_one_not_the_targets(
     recorder: tuple[list[dict[str, Any]], str], aiohttp_server: Any, tmp_path: Path
 ) -> None:

@@ -11,9 +11,11 @@ import time
 from datetime import datetime
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import jwt
 from aiohttp import web
+from multidict import CIMultiDict
 
 from tests.okta_double import outbound
 from tests.okta_double.org import (
@@ -93,7 +95,10 @@ async def api_middleware(request: web.Request, handler: Any) -> web.StreamRespon
     except ApiError as err:
         response = _error(err, rid)
     response.headers["X-Okta-Request-Id"] = rid
-    response.headers.update(_rate_headers(99, int(time.time()) + 60))
+    if org.remaining is None:
+        response.headers.update(_rate_headers(99, int(time.time()) + 60))
+    else:
+        response.headers.update(_rate_headers(org.remaining, int(time.time()) + 1))
     return response
 
 
@@ -179,14 +184,14 @@ def _page(request: web.Request, items: list[Any], key: Any, *, polling: bool = F
         start = ids.index(after) + 1 if after in ids else len(items)
     page = items[start:start + limit]
     more = start + limit < len(items)
-    headers = {"Link": f'<{org.base}{request.path_qs}>; rel="self"'}
+    # Okta sends each link as a header of its own: `link: <...>; rel="self"` then `link: <...>; rel="next"`.
+    headers = CIMultiDict([("Link", f'<{org.base}{request.path_qs}>; rel="self"')])
     if more or polling:
         cursor = key(page[-1]) if page else after
         query = {k: v for k, v in request.query.items() if k != "after"}
         if cursor:
             query["after"] = cursor
-        qs = "&".join(f"{k}={v}" for k, v in query.items())
-        headers["Link"] += f', <{org.base}{request.path}?{qs}>; rel="next"'
+        headers.add("Link", f'<{org.base}{request.path}?{urlencode(query, quote_via=quote)}>; rel="next"')
     return web.json_response(page, headers=headers)
 
 

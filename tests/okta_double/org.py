@@ -18,8 +18,10 @@ INLINE_TYPES = (
     "com.okta.import.transform", "com.okta.oauth2.tokens.transform", "com.okta.saml.tokens.transform",
     "com.okta.telephony.provider", "com.okta.user.credential.password.import", "com.okta.user.pre-registration",
 )
-MAX_INLINE = 100
+MAX_INLINE = 50
+"""createInlineHook: "The total number of inline hooks that you can create in an Okta org is limited to 50"."""
 MAX_ACTIVE_EVENT = 25
+"""developer.okta.com/docs/concepts/event-hooks: "a maximum of 25 active and verified event hooks"."""
 SCOPE_OF = {"inlineHooks": "okta.inlineHooks", "eventHooks": "okta.eventHooks", "logs": "okta.logs"}
 
 
@@ -234,6 +236,9 @@ class Org:
     calls: list[dict[str, Any]] = field(default_factory=list)
     """Every call the org made to a hook: method, uri, headers, status, body."""
     times_429: list[float] = field(default_factory=list)
+    remaining: int | None = None
+    """When set, answers say this many calls are left in a window that resets at the next second (else 99 of a
+    minute's)."""
     hook_timeout: float = 3.0
 
     def hooks_of(self, kind: str) -> list[Hook]:

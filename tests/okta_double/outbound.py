@@ -117,8 +117,10 @@ async def deliver(org: Org, event_type: str) -> None:
                 "source": f"{org.base}/api/v1/eventHooks/{hook.id}", "eventId": secrets.token_hex(16),
                 "data": {"events": [event]}, "eventTime": event["published"], "contentType": "application/json"}
         agent = {"User-Agent": f"Okta Hook Service v1.0.0 - {hook.id}"}
+        # Captured deliveries carry the request id of the event they deliver, while the System Log writes
+        # event_hook.delivery in a job of its own: only the hook and the time link that entry to the call.
         delivery_id = secrets.token_hex(12)
-        status, _, error = await _call(org, hook, "POST", json.dumps(body).encode(), agent, delivery_id)
+        status, _, error = await _call(org, hook, "POST", json.dumps(body).encode(), agent, request_id)
         ok = status is not None and 200 <= status < 300
         org.record("event_hook.delivery", hook, delivery_id, outcome="SUCCESS" if ok else "FAILURE",
                    reason=None if ok else error or f"HTTP {status}")
