@@ -18,6 +18,7 @@ import jwt
 from hookdev.auth.jwks import KeySetCache, url_problem
 from hookdev.config import AuthSettings
 from hookdev.errors import ConfigError
+from hookdev.loopback import is_remote_url
 from hookdev.models import AuthReason, AuthVerdict, RequestSnapshot
 
 
@@ -410,6 +411,15 @@ def build_verifier(
         raise ConfigError("auth.issuer", problem)
     if settings.jwks_uri and (problem := url_problem(settings.jwks_uri)):
         raise ConfigError("auth.jwks_uri", problem)
+    if is_remote_url(issuer) and not (settings.client_id or settings.scope):
+        # An org's authorization server mints tokens for every app in the org: audience and issuer alone
+        # would admit a token any of them got.
+        raise ConfigError(
+            "auth.client_id",
+            f"with the issuer {issuer}, set auth.client_id (the client id of the app whose tokens Okta's hook "
+            "calls carry) or auth.scope (a scope only those tokens have): otherwise a token minted for any app "
+            "of the org is accepted",
+        )
     if key_cache is None:
         discovery = () if settings.jwks_uri else (
             f"{issuer}/.well-known/oauth-authorization-server",

@@ -178,8 +178,14 @@ class Session:
         )
 
     async def _start_tunnel(self, port: int) -> None:
+        from hookdev.auth.published import tunnel_verdict
         from hookdev.tunnel import NgrokTunnel
 
+        refused, warnings = tunnel_verdict(self.settings)
+        if refused is not None:
+            self.tunnel_error = refused
+            self.notify("error", f"no tunnel: {refused} (the local receiver keeps running at {self.local_url})")
+            return
         if self.tunnel is None:
             tunnel = self.settings.tunnel
             if tunnel.ngrok_path:
@@ -193,12 +199,8 @@ class Session:
             self.notify("error", f"tunnel: {exc} (the local receiver keeps running at {self.local_url})")
             return
         await asyncio.to_thread(self._write_runtime)
-        if self.settings.auth.mode == "none":
-            self.notify(
-                "warning",
-                f"the public URL {self.public_url} accepts calls from anyone: auth mode is 'none'. "
-                "Set [auth] mode = basic, header or oauth.",
-            )
+        for warning in warnings:
+            self.notify("warning", f"the public URL {self.public_url} lets anyone in: {warning}")
 
     async def _start_okta(self) -> None:
         from hookdev.okta_api.link import OktaLink
