@@ -217,7 +217,7 @@ class Validation:
     warnings: tuple[Problem, ...] = ()
     """What Okta tolerates but is likely a mistake; never makes `ok` false."""
     skipped: str | None = None
-    """Why the answer was not judged: hookdev refused the call itself (401, 400, 405, 413), so the answer is
+    """Why the answer was not judged: hookdev refused the call itself (401, 400, 405, 408, 413), so the answer is
     hookdev's refusal, not the hook's; what to fix is the credential or the request."""
     outcome: str = ""
     """What an accepted answer does to the flow, in a word or two: ALLOW, DENY, VERIFIED, LINK_USER, 2 claims
