@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -272,7 +273,8 @@ class OAuthVerifier:
         leeway = self._auth.leeway
         exp, nbf = claims.get("exp"), claims.get("nbf")
         if not _number(exp):
-            return no("malformed", "the token has no numeric exp claim; hookdev requires exp, iss and aud")
+            return no("malformed", "the token's exp claim is missing or not a number of seconds; hookdev requires "
+                                   "exp, iss and aud")
         if now > exp + leeway:
             return no(
                 "expired",
@@ -346,7 +348,13 @@ def _signature_problem(token: str, key: jwt.PyJWK, alg: str) -> str | None:
 
 
 def _number(value: object) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A time claim hookdev can compare and show: a finite number (not a bool, NaN, inf, or an int past floats)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _scopes(scp: Any) -> list[str]:
@@ -358,7 +366,10 @@ def _scopes(scp: Any) -> list[str]:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):  # finite, but past any calendar (1e20)
+        return f"{epoch:g}, beyond any calendar"
 
 
 def _ago(seconds: float) -> str:
