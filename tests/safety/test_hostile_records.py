@@ -116,6 +116,8 @@ ODD_BUT_READABLE = [  # imported, with the odd field made harmless
     har_entry(_hookdev={"auth": {"scheme": 5, "ok": "no", "claims": 3, "detail": [1]},
                         "validation": {"ok": 1, "problems": 5, "timing": {"duration_ms": "x"}, "warnings": "w"}}),
     har_entry(_hookdev={"validation": {"timing": {"duration_ms": 1e400, "budget_ms": None, "grade": 7}}}),
+    har_entry(_hookdev={"auth": {"scheme": "oauth", "ok": False, "reason": "expired", "detail": "planted by a HAR",
+                                 "claims": {"exp": 1e20, "iat": "soon", "nbf": math.nan, "auth_time": 10**400}}}),
     har_entry(request__headers=[{"name": {"a": 1}, "value": [1]}]),
 ]
 
@@ -151,7 +153,7 @@ def test_odd_har_fields_and_planted_records_are_shown_by_every_view(tmp_path: Pa
     (tmp_path / "odd.har").write_text(har(*ODD_BUT_READABLE))
     done = hookdev(tmp_path, "import", "odd.har", "--store", str(tmp_path / "s.db"))
     assert done.returncode == 0 and done.stderr == b"", done
-    assert done.stdout.startswith(b"imported 6 exchanges")
+    assert done.stdout.startswith(b"imported 7 exchanges")
 
     # Records no clock can show, as an older hookdev or another tool could have left them in a store (the
     # store itself keeps no NaN time or duration: those columns refuse NULL, which is what SQLite makes of NaN).
@@ -167,12 +169,15 @@ def test_odd_har_fields_and_planted_records_are_shown_by_every_view(tmp_path: Pa
     finally:
         store.close()
     shown = read_everything(tmp_path, tmp_path / "s.db")
-    assert len([w for w in shown if w.startswith("show --json")]) == 9
+    assert len([w for w in shown if w.startswith("show --json")]) == 10
     times = [json.loads(line)["time"] for line in shown["list --json"].splitlines()]
     assert {"9999-12-31T23:59:59.999Z", "0001-01-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z"} <= set(times)
     assert b"? ms" in shown["list"]  # an infinite duration is no duration
-    planted = next(out for what, out in shown.items() if what.startswith("show ") and b"planted" in out)
+    reports = [out for what, out in shown.items() if what.startswith("show ") and "--json" not in what]
+    planted = next(out for out in reports if b"\nplanted\n" in out)
     assert b'"huge": 1000000000' in planted and b'"1e20": 1e+20' in planted  # the claims, as they came
+    by_har = next(out for out in reports if b"planted by a HAR" in out)
+    assert b'"exp": 1e+20' in by_har and b'"iat": "soon"' in by_har
 
 
 def test_a_planted_exchange_round_trips_through_a_har_file(tmp_path: Path) -> None:
