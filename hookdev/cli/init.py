@@ -168,12 +168,14 @@ def run(args: argparse.Namespace) -> int:
         f"  hookdev send {guide.sample} --to http://127.0.0.1:8080{guide.path}   # in another terminal",
         "  hookdev serve --tunnel         # for a real Okta org (needs an ngrok authtoken)",
     ]
-    paste = (f"then point the {guide.title} at <URL>{guide.path}, and in Okta's Authentication field put\n"
+    paste = (f"point the {guide.title} at <URL>{guide.path}, and in Okta's Authentication field put\n"
              f"  authorization\nand in its Authentication secret\n  {basic_secret(password)}\n"
              f"(user {USER} and the password in {folder / '.env'}: keep them out of chats and screenshots).")
     if org_url:
         steps.append("  hookdev serve --tunnel --okta  # or: hookdev points the org's hook here until serve stops "
                      "(needs OKTA_API_TOKEN too)")
-        paste = "(with --okta there is nothing to paste) or " + paste
+        paste = "with --okta there is nothing to paste; without it, " + paste
+    else:
+        paste = "then " + paste
     print(f"\nnext:\n{cd}" + "\n".join(steps) + "\n" + paste)
     return 0
