@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
 from hookdev.errors import ConfigError
+from hookdev.loopback import is_remote_url
 
 AUTH_MODES = ("none", "basic", "header", "oauth")
 
@@ -72,7 +73,8 @@ class ClientSettings:
 @dataclass(frozen=True, slots=True)
 class AuthServerSettings:
     mount: bool = True
-    """Serve the local authorization server inside `serve`, under `path`."""
+    """Serve the local authorization server inside `serve`, under `path`; never when auth.issuer is an
+    authorization server elsewhere (an Okta org), whose tokens are the only ones accepted."""
     path: str = "/oauth2/default"
     audience: str = "api://default"
     scopes: tuple[str, ...] = ("okta.hooks",)
@@ -96,6 +98,8 @@ class TunnelSettings:
     agent_env: tuple[str, ...] = ()
     """Environment variables (names or patterns like `MY_*`) handed to the agent besides those it needs anyway:
     PATH, HOME, the locale, TLS and proxy settings. Nothing else reaches it (no HOOKDEV_* secrets)."""
+    allow_insecure: bool = False
+    """Open the tunnel even with auth mode none or a published default credential (serve --insecure-tunnel)."""
 
 
 OKTA_SCOPES = ("okta.inlineHooks.manage", "okta.eventHooks.manage", "okta.logs.read")
@@ -200,6 +204,9 @@ def load_settings(
             raw[section][key] = ("flag", f"--{key}", value)
 
     built = {name: _build(name, cls, raw[name]) for name, cls in SECTIONS.items()}
+    if is_remote_url(built["auth"].issuer):
+        # Nothing needs the local server's tokens then, and its token URL would be public through the tunnel.
+        built["authserver"] = dataclasses.replace(built["authserver"], mount=False)
     settings = Settings(**built, base_dir=base_dir, sources=tuple(sources))
     _check(settings)
     return settings

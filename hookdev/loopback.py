@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -14,3 +15,14 @@ def is_loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def is_remote_url(url: str) -> bool:
+    """A URL on another machine (an Okta org's issuer, say); False for an empty one and for loopback."""
+    if not url:
+        return False
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return True
+    return not is_loopback_host(host)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -153,15 +154,32 @@ class AuthVerdict:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AuthVerdict:
+        """Back from to_json(); a value of the wrong type (an imported file, an old store) counts as absent."""
+        scheme, ok, reason, detail = (data.get(k) for k in ("scheme", "ok", "reason", "detail"))
         return cls(
-            scheme=data.get("scheme", "none"),
-            ok=bool(data.get("ok", True)),
-            reason=data.get("reason"),
-            detail=data.get("detail") or "",
-            token_header=data.get("token_header"),
-            claims=data.get("claims"),
+            scheme=scheme if isinstance(scheme, str) else "none",  # type: ignore[arg-type]
+            ok=ok if isinstance(ok, bool) else True,
+            reason=reason if isinstance(reason, str) else None,  # type: ignore[arg-type]
+            detail=detail if isinstance(detail, str) else "",
+            token_header=_object(data.get("token_header")),
+            claims=_object(data.get("claims")),
             header=data["header"] if isinstance(data.get("header"), str) else None,
         )
+
+
+def _object(value: object) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _finite(value: object) -> float | None:
+    """A number that can be formatted and compared (not a bool, NaN, an infinity or an int past float range)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 NO_AUTH = AuthVerdict(scheme="none", ok=True)
@@ -217,7 +235,7 @@ class Validation:
     warnings: tuple[Problem, ...] = ()
     """What Okta tolerates but is likely a mistake; never makes `ok` false."""
     skipped: str | None = None
-    """Why the answer was not judged: hookdev refused the call itself (401, 400, 405, 413), so the answer is
+    """Why the answer was not judged: hookdev refused the call itself (401, 400, 405, 408, 413), so the answer is
     hookdev's refusal, not the hook's; what to fix is the credential or the request."""
     outcome: str = ""
     """What an accepted answer does to the flow, in a word or two: ALLOW, DENY, VERIFIED, LINK_USER, 2 claims
@@ -239,20 +257,37 @@ class Validation:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Validation:
-        timing = data.get("timing")
+        """Back from to_json(); a value of the wrong type (an imported file, an old store) counts as absent."""
+        ok, problems, warnings = data.get("ok"), data.get("problems"), data.get("warnings")
         return cls(
-            ok=bool(data.get("ok", True)),
-            problems=tuple(
-                Problem(p.get("path", "$"), p.get("message", ""), p.get("consequence", ""))
-                if isinstance(p, dict)
-                else Problem("$", str(p))
-                for p in data.get("problems", [])
-            ),
-            timing=Timing(**timing) if isinstance(timing, dict) else None,
-            warnings=tuple(warning_from_sentence(w) for w in data.get("warnings", []) if isinstance(w, str)),
+            ok=ok if isinstance(ok, bool) else True,
+            problems=tuple(_problem(p) for p in problems) if isinstance(problems, list) else (),
+            timing=_timing(data.get("timing")),
+            warnings=tuple(warning_from_sentence(w) for w in warnings if isinstance(w, str))
+            if isinstance(warnings, list) else (),
             skipped=data["skipped"] if isinstance(data.get("skipped"), str) else None,
             outcome=data["outcome"] if isinstance(data.get("outcome"), str) else "",
         )
+
+
+def _problem(item: object) -> Problem:
+    if not isinstance(item, dict):
+        return Problem("$", str(item))
+    path, message, consequence = (item.get(k) for k in ("path", "message", "consequence"))
+    return Problem(path if isinstance(path, str) else "$", message if isinstance(message, str) else "",
+                   consequence if isinstance(consequence, str) else "")
+
+
+def _timing(data: object) -> Timing | None:
+    if not isinstance(data, dict) or (duration := _finite(data.get("duration_ms"))) is None:
+        return None
+    grade, consequence = data.get("grade"), data.get("consequence")
+    return Timing(
+        duration_ms=duration,
+        budget_ms=_finite(data.get("budget_ms")) or 3000.0,
+        grade=grade if grade in ("ok", "slow", "timeout") else "ok",
+        consequence=consequence if isinstance(consequence, str) else "",
+    )
 
 
 def warning_from_sentence(sentence: str) -> Problem:
@@ -288,14 +323,22 @@ def new_id(now: float | None = None) -> str:
     return stamp + tail
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST_MS = int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
+_LAST_MS = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000 + 999
+
+
 @lru_cache(maxsize=4)
 def _iso_second(second: int) -> str:
-    return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    d = _EPOCH + timedelta(seconds=second)
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}"
 
 
 def iso_time(epoch: float) -> str:
-    """ISO 8601 in UTC with milliseconds and a Z."""
-    ms = int(epoch * 1000)
+    """ISO 8601 in UTC with milliseconds and a Z, always: a time past the calendar (an imported or planted 1e20)
+    is clamped to the years 1 to 9999, and NaN, an infinity or no number at all is shown as the epoch."""
+    number = _finite(epoch)
+    ms = min(max(int(number * 1000), _FIRST_MS), _LAST_MS) if number is not None else 0
     # Calls come in bursts within one second: format the second once.
     return f"{_iso_second(ms // 1000)}.{ms % 1000:03d}Z"
 

@@ -12,7 +12,7 @@ import pytest
 from hookdev.answers.handlers import HandlerResponder
 from hookdev.answers.templates import TemplateBook
 from hookdev.cli import main
-from hookdev.cli.init import GUIDES
+from hookdev.cli.init import GUIDES, basic_secret
 from hookdev.config import load_settings
 from hookdev.models import Answer, ResponseSnapshot
 from tests.answers.calls import make_call, sample
@@ -71,7 +71,9 @@ def test_init_writes_config_env_and_hooks_and_says_what_next(
     settings = load_settings(cwd=tmp_path, environ={})
     assert settings.responses.handler == "hooks.py"
     assert settings.path(settings.responses.handler) == tmp_path / "hooks.py"
-    assert (settings.auth.mode, settings.auth.username, settings.auth.password) == ("basic", "admin", "supersecret")
+    assert (settings.auth.mode, settings.auth.username) == ("basic", "admin")
+    assert settings.auth.password != "supersecret" and len(settings.auth.password) == 24  # random, not the guide's
+    assert basic_secret(settings.auth.password) in out  # what to paste into Okta's Authentication secret
     assert "USER=admin" in (tmp_path / ".env").read_text()
     assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600, ".env holds the password: private"
 

@@ -27,7 +27,10 @@ a bare status number, or None for 204. ``request`` has ``.kind``, ``.path``, ``.
 ``print()`` output and ``logging.getLogger(__name__)`` records (and any warning logged while the handler
 runs) go into that exchange's log. An exception, or an error in the file itself, answers 500 with a JSON
 error and the traceback in the log; the server keeps going. Save the file and the next call uses it, no
-restart. Sync functions run in worker threads, so a slow one never holds up other calls.
+restart. Sync functions run in 16 worker threads, so a slow one never holds up other calls; when all 16 are
+stuck, a warning says so, and so does each call that had to wait. An async function runs on the event loop
+that answers every call: one that blocks it (time.sleep, requests) for over 0.5 s is named in a warning and
+in its exchange.
 
 Slow handlers: hookdev does not cut a handler off at Okta's 3 s. It waits up to 10 s after the call arrived,
 so the exchange shows the handler's real latency, and the timing grade says what Okta would have done
@@ -38,7 +41,6 @@ after that is dropped.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
 import os
 import sys
@@ -46,13 +48,13 @@ import time
 import traceback
 import types
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from hookdev.answers.capture import capture_logger, capturing
 from hookdev.answers.request import ROUTES_ATTR, BadReturn, HookRequest, hook, normal_path, to_answer
+from hookdev.answers.stalls import BLOCKING_S, WORKERS, HandlerPool, StepTimer, Ticket, blocked_note
 from hookdev.answers.templates import TemplateBook
 from hookdev.answers.watch import Poller
 from hookdev.models import INLINE_KINDS, Answer, HookCall
@@ -231,7 +233,8 @@ class HandlerResponder:
         self.handlers = HandlerFile(file, notify, check_interval)
         self.templates = templates
         self.hard_cap = hard_cap
-        self._pool: ThreadPoolExecutor | None = None
+        self.pool = HandlerPool()
+        self._said_full = False
 
     async def respond(self, call: HookCall) -> Answer:
         loaded = await self.handlers.current()
@@ -248,55 +251,79 @@ class HandlerResponder:
         name = f"{self.handlers.file.name}: {getattr(func, '__name__', 'handler')}()"
         arrived = call.deadline - OKTA_BUDGET_S if call.deadline > 0 else time.monotonic()
         timeout = max(arrived + self.hard_cap - time.monotonic(), 0.001)
+        notes: list[str] = []
+        ticket = Ticket(submitted=time.monotonic())
         with capturing() as output:
             # a task of its own (created inside the capture, so it shares the buffer) can be abandoned at the cap
-            task = asyncio.ensure_future(self._call(func, HookRequest.from_call(call)))
+            task = asyncio.ensure_future(self._call(func, HookRequest.from_call(call), name, notes, ticket))
             try:
                 done, _ = await asyncio.wait({task}, timeout=timeout)
             except asyncio.CancelledError:
                 task.cancel()
                 raise
+            if (waited := ticket.note(self.handlers.file.name)) is not None:
+                notes.append(waited)
+
+            def log(extra: str = "") -> str:
+                return "".join(output) + extra + "".join(f"hookdev: {note}\n" for note in notes)
+
             if not done:
                 task.cancel()
-                message = (
-                    f"{name} was still running {self.hard_cap:g} s after the call arrived; Okta gives up "
-                    "after 3 s: answer first and do slow work afterwards"
-                )
-                return Answer.json(504, {"error": message}, source="handler", log="".join(output), error=message)
+                if ticket.queued and ticket.started is None:
+                    message = f"{name}: {waited}; Okta gives up after 3 s"
+                else:
+                    message = (
+                        f"{name} was still running {self.hard_cap:g} s after the call arrived; Okta gives up "
+                        "after 3 s: answer first and do slow work afterwards"
+                    )
+                return Answer.json(504, {"error": message}, source="handler", log=log(), error=message)
             try:
                 answer = to_answer(task.result())
             except BadReturn as exc:
                 message = f"{name} {exc}"
-                return Answer.json(500, {"error": message}, source="handler", log="".join(output), error=message)
+                return Answer.json(500, {"error": message}, source="handler", log=log(), error=message)
             except Exception as exc:
                 message = f"{name} raised {type(exc).__name__}: {exc}"
-                log = "".join(output) + user_traceback(exc)
-                return Answer.json(500, {"error": message}, source="handler", log=log, error=message)
-        return Answer(answer.status, answer.body, answer.headers, source="handler", log="".join(output))
+                return Answer.json(500, {"error": message}, source="handler", log=log(user_traceback(exc)),
+                                   error=message)
+        return Answer(answer.status, answer.body, answer.headers, source="handler", log=log())
 
-    async def _call(self, func: Callable[..., Any], request: HookRequest) -> Any:
+    async def _call(self, func: Callable[..., Any], request: HookRequest, name: str, notes: list[str],
+                    ticket: Ticket) -> Any:
         try:
-            return await self._call_unguarded(func, request)
+            return await self._call_unguarded(func, request, name, notes, ticket)
         except SystemExit as exc:  # exit() in a handler must not stop serve (asyncio re-raises it out of the loop)
             raise RuntimeError(f"the handler called exit({exc.code!r}); return an answer instead") from None
 
-    async def _call_unguarded(self, func: Callable[..., Any], request: HookRequest) -> Any:
+    async def _call_unguarded(self, func: Callable[..., Any], request: HookRequest, name: str, notes: list[str],
+                              ticket: Ticket) -> Any:
         if inspect.iscoroutinefunction(func):
-            result = await func(request)
+            timer = StepTimer(func(request))
+            try:
+                result = await timer
+            finally:
+                if timer.longest >= BLOCKING_S:
+                    notes.append(blocked_note(name, timer.longest))
+                    self._say("warning", blocked_note(name, timer.longest))
         else:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="hookdev-handler")
-            # run in the caller's context so print() in the thread lands in this call's capture
-            context = contextvars.copy_context()
-            result = await asyncio.get_running_loop().run_in_executor(self._pool, context.run, func, request)
+            if self.pool.in_use < WORKERS:
+                self._said_full = False
+            elif not self._said_full:
+                self._said_full = True
+                self._say("warning", f"all {WORKERS} worker threads for {self.handlers.file.name} are busy with "
+                                     "calls still running (past Okta's 3 s): new calls wait for a free one. A "
+                                     "handler that blocks (a network call without a timeout?) needs fixing")
+            result = await self.pool.run(func, request, ticket)
         if inspect.isawaitable(result):
             result = await result
         return result
 
+    def _say(self, level: str, message: str) -> None:
+        if self.handlers.notify is not None:
+            self.handlers.notify(level, message)
+
     async def close(self) -> None:
         await self.handlers.close()
         await self.templates.close()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        self.pool.shutdown()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import jwt
 from hookdev.auth.jwks import KeySetCache, url_problem
 from hookdev.config import AuthSettings
 from hookdev.errors import ConfigError
+from hookdev.loopback import is_remote_url
 from hookdev.models import AuthReason, AuthVerdict, RequestSnapshot
 
 
@@ -271,7 +273,8 @@ class OAuthVerifier:
         leeway = self._auth.leeway
         exp, nbf = claims.get("exp"), claims.get("nbf")
         if not _number(exp):
-            return no("malformed", "the token has no numeric exp claim; hookdev requires exp, iss and aud")
+            return no("malformed", "the token's exp claim is missing or not a number of seconds; hookdev requires "
+                                   "exp, iss and aud")
         if now > exp + leeway:
             return no(
                 "expired",
@@ -345,7 +348,13 @@ def _signature_problem(token: str, key: jwt.PyJWK, alg: str) -> str | None:
 
 
 def _number(value: object) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A time claim hookdev can compare and show: a finite number (not a bool, NaN, inf, or an int past floats)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _scopes(scp: Any) -> list[str]:
@@ -357,7 +366,10 @@ def _scopes(scp: Any) -> list[str]:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):  # finite, but past any calendar (1e20)
+        return f"{epoch:g}, beyond any calendar"
 
 
 def _ago(seconds: float) -> str:
@@ -410,6 +422,15 @@ def build_verifier(
         raise ConfigError("auth.issuer", problem)
     if settings.jwks_uri and (problem := url_problem(settings.jwks_uri)):
         raise ConfigError("auth.jwks_uri", problem)
+    if is_remote_url(issuer) and not (settings.client_id or settings.scope):
+        # An org's authorization server mints tokens for every app in the org: audience and issuer alone
+        # would admit a token any of them got.
+        raise ConfigError(
+            "auth.client_id",
+            f"with the issuer {issuer}, set auth.client_id (the client id of the app whose tokens Okta's hook "
+            "calls carry) or auth.scope (a scope only those tokens have): otherwise a token minted for any app "
+            "of the org is accepted",
+        )
     if key_cache is None:
         discovery = () if settings.jwks_uri else (
             f"{issuer}/.well-known/oauth-authorization-server",

@@ -131,7 +131,7 @@ def banner(session: Session, how: Answering) -> str:
         lines.append(f"  public URL   {session.public_url}")
         lines.append(f"  paste into Okta, e.g. {session.public_url}{guide.path}")
     elif session.tunnel_error:
-        lines.append("  tunnel       failed (see below); the local receiver runs anyway")
+        lines.append("  tunnel       not open (see below); the local receiver runs anyway")
     else:
         lines.append("  tunnel       off (add --tunnel so Okta can reach this laptop)")
     lines.append(f"  answers      {how.summary}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import secrets
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -50,8 +52,9 @@ examples:
   hookdev init registration             allow only example.com sign-ups
   hookdev init token --dir token-demo   add a claim to tokens, in a new folder
 
-Writes hookdev.toml (Basic auth admin/supersecret, [responses] handler = "hooks.py"), .env and hooks.py,
-and adds .env and .hookdev/ to .gitignore. Existing files are never overwritten unless --force is given.
+Writes hookdev.toml (Basic auth, [responses] handler = "hooks.py"), .env (user admin and a random password)
+and hooks.py, and adds .env and .hookdev/ to .gitignore; prints what to paste into Okta's Authentication
+field. Existing files are never overwritten unless --force is given.
 """
 
 
@@ -107,15 +110,28 @@ def scaffold_text(name: str) -> str:
     return resources.files("hookdev").joinpath("scaffolds", name).read_text(encoding="utf-8")
 
 
-def planned_files(kind: str, org_url: str = "") -> dict[str, str]:
-    """File name -> content that `init KIND` writes."""
+USER = "admin"
+
+
+def new_password() -> str:
+    """A Basic password nobody can read in a guide: the tunnel refuses to open behind a published one."""
+    return secrets.token_urlsafe(18)
+
+
+def basic_secret(password: str, user: str = USER) -> str:
+    """The value of Okta's Authentication secret for a Basic pair: the whole Authorization header value."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def planned_files(kind: str, org_url: str = "", password: str = "") -> dict[str, str]:
+    """File name -> content that `init KIND` writes (with `password` in .env, a random one when empty)."""
     guide = GUIDES[kind]
     config = scaffold_text("hookdev.toml").replace("{title}", guide.title).replace("{kind}", kind)
     hooks = OKTA_HOOKS.get(kind, f'kinds = ["{kind}"]')
     config = config.replace("{org_url}", org_url or "https://{yourOktaDomain}").replace("{okta_hooks}", hooks)
     return {
         "hookdev.toml": config,
-        ".env": scaffold_text("env"),
+        ".env": scaffold_text("env").replace("{password}", password or new_password()),
         "hooks.py": scaffold_text(guide.scaffold),
     }
 
@@ -127,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
         from hookdev.okta_api.client import check_org_url
 
         org_url = check_org_url(args.org)
-    files = planned_files(args.kind, org_url)
+    password = new_password()
+    files = planned_files(args.kind, org_url, password)
     existing = [name for name in files if (folder / name).exists()]
     if existing and not args.force:
         names = ", ".join(str(folder / name) for name in existing)
@@ -151,11 +168,14 @@ def run(args: argparse.Namespace) -> int:
         f"  hookdev send {guide.sample} --to http://127.0.0.1:8080{guide.path}   # in another terminal",
         "  hookdev serve --tunnel         # for a real Okta org (needs an ngrok authtoken)",
     ]
-    paste = (f"then point the {guide.title} at <URL>{guide.path} with authentication field \"authorization\" "
-             "and secret \"Basic YWRtaW46c3VwZXJzZWNyZXQ=\".")
+    paste = (f"point the {guide.title} at <URL>{guide.path}, and in Okta's Authentication field put\n"
+             f"  authorization\nand in its Authentication secret\n  {basic_secret(password)}\n"
+             f"(user {USER} and the password in {folder / '.env'}: keep them out of chats and screenshots).")
     if org_url:
         steps.append("  hookdev serve --tunnel --okta  # or: hookdev points the org's hook here until serve stops "
                      "(needs OKTA_API_TOKEN too)")
-        paste = "(with --okta there is nothing to paste) or " + paste
+        paste = "with --okta there is nothing to paste; without it, " + paste
+    else:
+        paste = "then " + paste
     print(f"\nnext:\n{cd}" + "\n".join(steps) + "\n" + paste)
     return 0

@@ -57,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tunnel = p.add_mutually_exclusive_group()
     tunnel.add_argument("--tunnel", dest="tunnel", action="store_true", default=None, help="open an ngrok tunnel")
     tunnel.add_argument("--no-tunnel", dest="tunnel", action="store_false", help="no tunnel, even if configured")
+    p.add_argument("--insecure-tunnel", action="store_true", default=None,
+                   help="open the tunnel even with auth none or a published default credential (admin/supersecret)")
     p.add_argument("--okta", action="store_true", default=None,
                    help="point the hooks of your Okta org ([okta] in hookdev.toml) at the tunnel while serve runs")
     p.add_argument("--auth", choices=("none", "basic", "header", "oauth"), help="auth mode (overrides [auth] mode)")
@@ -73,6 +75,7 @@ def serve_settings(args: argparse.Namespace) -> Settings:
             ("server", "host"): args.host,
             ("server", "port"): args.port,
             ("tunnel", "enabled"): args.tunnel,
+            ("tunnel", "allow_insecure"): args.insecure_tunnel,
             ("auth", "mode"): args.auth,
             ("responses", "handler"): args.handler,
             ("responses", "forward"): args.forward,
@@ -137,6 +140,9 @@ async def start_session(session: Session) -> None:
             f"cannot listen on {s.host}:{s.port} ({exc.strerror}); is another hookdev running? "
             "Pick another port with --port, or --port 0 for any free one",
         ) from None
+    except BaseException:  # a setting that cannot work (a ConfigError), Ctrl-C: close what did start
+        await session.stop()
+        raise
 
 
 async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.stdout) -> int:

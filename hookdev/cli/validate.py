@@ -10,6 +10,7 @@ from typing import Any
 
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, kind_type
+from hookdev.io.terminal import safe_text
 from hookdev.models import INLINE_KINDS, ResponseSnapshot
 from hookdev.okta.kinds import classify_body
 from hookdev.okta.validate import review
@@ -86,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out))
         return 1 if problems else 0
-    for problem in problems:
-        print(problem)
+    for problem in problems:  # they quote the answer's (and the request's) own values: shown escaped
+        print(safe_text(str(problem)))
     for warning in warnings:
-        print(f"warning: {warning}")
+        print(safe_text(f"warning: {warning}"))
     if not problems:
         note = f" ({len(warnings)} warning{'s' if len(warnings) > 1 else ''} above)" if warnings else ""
         print(f"valid: Okta accepts this {args.kind} answer{note}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -161,14 +162,24 @@ def to_har(
 
 # -- reading ---------------------------------------------------------------------------------------
 
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC).timestamp()
+
+
+class BadEntry(ValueError):
+    """A HAR entry with a field no capture could hold (a status that is a list, a year 99999...)."""
+
 
 def _time(value: Any) -> float:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    return datetime.now(UTC).timestamp()
+    if not isinstance(value, str):
+        return datetime.now(UTC).timestamp()
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC).timestamp()
+    stamp = when.timestamp() if when.tzinfo else when.replace(tzinfo=UTC).timestamp()
+    if not 0 <= stamp < LATEST:
+        raise BadEntry(f"startedDateTime {value[:40]!r} is not between 1970 and 9999")
+    return stamp
 
 
 def _headers(items: Any) -> Headers:
@@ -189,8 +200,8 @@ def _body(holder: Any, b64: bool) -> bytes:
         try:
             return base64.b64decode(text)
         except ValueError:
-            return text.encode()
-    return text.encode("utf-8")
+            pass
+    return text.encode("utf-8", "surrogatepass")  # a lone surrogate (\ud800) stays the bytes it stood for
 
 
 def _object(value: object) -> dict[str, Any]:
@@ -198,8 +209,26 @@ def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _status(value: Any) -> int:
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 999:
+        raise BadEntry(f"response.status {str(value)[:40]!r} is not an HTTP status")
+    return value
+
+
+def _duration(value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return 0.0
+    try:
+        return float(value) if math.isfinite(value) and value >= 0 else 0.0
+    except OverflowError:
+        return 0.0
+
+
 def import_entry(item: Any) -> Exchange | None:
-    """An exchange from one HAR entry, or None when it is not a call Okta would make (assets, OPTIONS...)."""
+    """An exchange from one HAR entry, or None when it is not a call Okta would make (assets, OPTIONS...);
+    BadEntry when it is malformed."""
     if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
         return None
     req = item["request"]
@@ -213,19 +242,21 @@ def import_entry(item: Any) -> Exchange | None:
         return None
     if method not in ("GET", "POST"):
         return None
-    parts = urlsplit(str(req.get("url", "")))
+    try:
+        parts = urlsplit(str(req.get("url", "")))
+    except ValueError as exc:
+        raise BadEntry(f"request.url is not a URL ({exc})") from None
     snapshot = RequestSnapshot(method=method, path=unquote(parts.path) or "/", query=parts.query, headers=headers,
                                body=body)
     resp = _object(item.get("response"))
     content = resp.get("content")
     response = ResponseSnapshot(
-        status=int(resp.get("status") or 0),
+        status=_status(resp.get("status")),
         headers=_headers(resp.get("headers")),
         body=_body(content, isinstance(content, dict) and content.get("encoding") == "base64"),
     )
     own = _object(item.get("_hookdev"))
     started = _time(item.get("startedDateTime"))
-    duration = item.get("time")
     return Exchange(
         id=new_id(started),
         time=started,
@@ -234,17 +265,53 @@ def import_entry(item: Any) -> Exchange | None:
         response=response,
         auth=AuthVerdict.from_json(own["auth"]) if isinstance(own.get("auth"), dict) else NO_AUTH,
         validation=Validation.from_json(own["validation"]) if isinstance(own.get("validation"), dict) else Validation(),
-        duration_ms=float(duration) if isinstance(duration, (int, float)) and duration >= 0 else 0.0,
+        duration_ms=_duration(item.get("time")),
         source="import",
         tags=("imported",),
     )
 
 
-def import_har(data: Any) -> tuple[list[Exchange], int]:
-    """(exchanges, skipped) from a HAR document; ValueError when it is not one."""
+@dataclass
+class Imported:
+    """What an import found besides the exchanges: entries skipped as noise, and malformed ones."""
+
+    skipped: int = 0
+    malformed: int = 0
+    first_problem: str = ""
+
+
+def har_entries(data: Any) -> list[Any]:
+    """The log.entries list of a HAR document; ValueError when it is not one."""
     log = data.get("log") if isinstance(data, dict) else None
     entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(entries, list):
-        raise ValueError("not a HAR file: it has no log.entries list")
-    out = [ex for ex in (import_entry(item) for item in entries) if ex is not None]
-    return out, len(entries) - len(out)
+        raise ValueError("it has no log.entries list")
+    return entries
+
+
+def read_entries(entries: list[Any], tally: Imported) -> Iterator[Exchange]:
+    """The exchanges of HAR entries, one at a time, emptying `entries` as it goes (a big file is not held twice);
+    noise and malformed entries are counted in `tally`."""
+    entries.reverse()
+    number = 0
+    while entries:
+        item = entries.pop()
+        number += 1
+        try:
+            ex = import_entry(item)
+        except BadEntry as exc:
+            tally.malformed += 1
+            tally.first_problem = tally.first_problem or f"entry {number}: {exc}"
+            continue
+        if ex is None:
+            tally.skipped += 1
+        else:
+            yield ex
+
+
+def import_har(data: Any) -> tuple[list[Exchange], int]:
+    """(exchanges, skipped) from a HAR document; ValueError when it is not one. Malformed entries count as
+    skipped."""
+    tally = Imported()
+    out = list(read_entries(list(har_entries(data)), tally))
+    return out, tally.skipped + tally.malformed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +51,9 @@ def plural(n: int, noun: str) -> str:
 
 
 def format_ms(ms: float) -> str:
-    """Milliseconds with the precision that matters at that size."""
+    """Milliseconds with the precision that matters at that size ("? ms" for what is no duration: NaN, inf)."""
+    if not isinstance(ms, (int, float)) or not math.isfinite(ms):
+        return "? ms"
     return f"{ms:.2f} ms" if ms < 1 else f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
@@ -169,7 +172,7 @@ def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool 
     line = safe_text
     lines = [
         f"exchange {ex.id}  {when(ex.time)}",
-        f"kind {ex.kind}   answered by {line(ex.source)}   {ex.duration_ms:.1f} ms"
+        f"kind {ex.kind}   answered by {line(ex.source)}   {format_ms(ex.duration_ms)}"
         + (f"   replay of {line(ex.replay_of)}" if ex.replay_of else ""),
         "",
         line(f"── request ── {req.method} {req.path}{'?' + req.query if req.query else ''}  from {req.remote or '?'}"),
@@ -194,7 +197,7 @@ def show_report(ex: Exchange, *, secret_header: str | None = None, reveal: bool 
     lines += [line(f"  warning: {w}") for w in ex.validation.warnings]
     if ex.validation.timing:
         t = ex.validation.timing
-        timing = f"  timing: {t.grade}, {t.duration_ms:.1f} ms of {t.budget_ms:.0f} ms. {t.consequence}"
+        timing = f"  timing: {t.grade}, {format_ms(t.duration_ms)} of {format_ms(t.budget_ms)}. {t.consequence}"
         lines.append(line(timing.rstrip()))
     if ex.error:
         lines += ["", line(f"── error ── {ex.error}")]

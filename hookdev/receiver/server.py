@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -29,6 +31,7 @@ from hookdev.models import (
     new_id,
 )
 from hookdev.okta.kinds import CHALLENGE_HEADER, classify, classify_body
+from hookdev.receiver.connections import ConnectionGuard
 from hookdev.receiver.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,12 @@ KEPT_OF_OVERSIZED = 64 * 1024
 """How much of a body over the limit is kept in the store, so the user can see what it was."""
 KEPT_OF_REFUSED = 4 * 1024
 """How much of the body of a call refused by auth is kept: enough to recognise it, too little to fill a disk."""
+IDLE_TIMEOUT_S = 10.0
+"""A connection's request headers must be in this many seconds after it opens or after its last answer;
+otherwise (half-sent headers, an idle keep-alive) it is closed."""
+BODY_TIMEOUT_S = 10.0
+"""A call's body must be in this many seconds after its headers (Okta sends it at once and waits 3 s in all);
+otherwise it is answered 408 and its connection closed."""
 REPLAY_HEADER = "X-Hookdev-Replay-Of"
 EVENT_HOOKS_NO_OAUTH = (
     ". Note: Okta secures event hooks with a header secret only, never OAuth 2.0; "
@@ -75,6 +84,7 @@ class Receiver:
 
 
 RECEIVER = web.AppKey("receiver", Receiver)
+CONNECTIONS = web.AppKey("connections", ConnectionGuard)
 
 
 class _Refused(Exception):
@@ -96,25 +106,29 @@ def create_app(receiver: Receiver) -> web.Application:
     return app
 
 
-async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapshot, bool]:
-    """Read the request once; (snapshot, too_large). An oversized body keeps only its first bytes."""
+async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapshot, bool | None]:
+    """Read the request once; (snapshot, too_large), too_large None when the body came too slowly. An oversized
+    or late body keeps only what arrived in time (of an oversized one, its first bytes)."""
     declared = request.content_length
     too_large = declared is not None and declared > limit
     # With a declared size over the limit, read only the start worth keeping, then stop.
     budget = KEPT_OF_OVERSIZED if too_large else limit + 1
     chunks: list[bytes] = []
     size = 0
-    lost = False
+    lost = late = False
     if request.can_read_body:
         try:
-            while size < budget:
-                chunk = await request.content.read(min(64 * 1024, budget - size))
-                if not chunk:
-                    break
-                size += len(chunk)
-                chunks.append(chunk)
+            async with asyncio.timeout(BODY_TIMEOUT_S):
+                while size < budget:
+                    chunk = await request.content.read(min(64 * 1024, budget - size))
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    chunks.append(chunk)
         except ConnectionResetError:
             lost = True  # the caller hung up mid-body: what did arrive is still recorded, marked truncated
+        except TimeoutError:
+            late = True  # a trickle (slowloris): what arrived is recorded, the connection is closed
         too_large = too_large or size > limit
     body = b"".join(chunks)
     if too_large:
@@ -127,9 +141,9 @@ async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapsh
         headers=tuple(request.headers.items()),
         body=body,
         remote=str(peer[0]) if peer else "",
-        truncated=too_large or lost,
+        truncated=too_large or lost or late,
     )
-    return snapshot, too_large
+    return snapshot, None if late and not too_large else too_large
 
 
 def parse_body(snapshot: RequestSnapshot) -> Any:
@@ -154,6 +168,20 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     started = time.monotonic()
     arrived = time.time()
     snapshot, too_large = await read_snapshot(request, receiver.max_body)
+    guard = request.app.get(CONNECTIONS)
+    with guard.answering(request.transport) if guard is not None else contextlib.nullcontext():
+        out = await _handle(receiver, snapshot, too_large, started, arrived)
+    if too_large is None and request.transport is not None:
+        # A trickled body: answer, then close, rather than linger reading the rest of it.
+        out.force_close()
+        await out.prepare(request)
+        await out.write_eof()
+        request.transport.close()
+    return out
+
+
+async def _handle(receiver: Receiver, snapshot: RequestSnapshot, too_large: bool | None, started: float,
+                  arrived: float) -> web.StreamResponse:
     verdict = await _verify(receiver, snapshot)
     kind, body, bad_body = _read_call(snapshot, too_large, receiver.max_body)
     if not verdict.ok and verdict.scheme == "oauth" and kind in ("event", "event_verification"):
@@ -189,11 +217,13 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     return out
 
 
-def _read_call(snapshot: RequestSnapshot, too_large: bool, limit: int) -> tuple[Kind, Any, _Refused | None]:
+def _read_call(snapshot: RequestSnapshot, too_large: bool | None, limit: int) -> tuple[Kind, Any, _Refused | None]:
     """The call's kind and parsed body, or why it cannot be read (kept for after the auth decision)."""
     if snapshot.method not in ("GET", "POST"):
         refused = _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
         return "unknown", None, refused
+    if too_large is None:
+        return "unknown", None, _Refused(408, f"the body did not arrive within {BODY_TIMEOUT_S:g} s of the headers")
     if too_large:
         return "unknown", None, _Refused(413, f"the body is larger than the limit of {limit} bytes (server.max_body)")
     if snapshot.method == "GET":
@@ -221,8 +251,8 @@ async def _answer(
     verdict: AuthVerdict,
     started: float,
 ) -> Answer:
-    """What goes back: 405/413 first, then auth (a caller without credentials learns nothing of its body)."""
-    if bad_body is not None and bad_body.status in (405, 413):
+    """What goes back: 405/408/413 first, then auth (a caller without credentials learns nothing of its body)."""
+    if bad_body is not None and bad_body.status in (405, 408, 413):
         raise bad_body
     if not verdict.ok and receiver.enforce:
         return _unauthorized(verdict)
@@ -298,6 +328,7 @@ def _public(answer: Answer) -> Answer:
 REFUSALS = {
     400: "the call's body could not be read",
     405: "Okta never sends this method",
+    408: "the call's body came too slowly",
     413: "the call's body is over the size limit (server.max_body)",
 }
 
@@ -347,23 +378,38 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 class HookServer:
-    """The receiver app on a socket, with start()/stop() for the inspector's loop or asyncio.run."""
+    """The receiver app on a socket, with start()/stop() for the inspector's loop or asyncio.run.
 
-    def __init__(self, app: web.Application, sock: socket.socket) -> None:
+    A stranger on the tunnel must not hold connections open: headers are due IDLE_TIMEOUT_S after a connection
+    opens or answers (aiohttp's keep-alive timer runs from the connection's start), bodies BODY_TIMEOUT_S after
+    their headers, and at most `guard.limit` connections are open at once.
+    """
+
+    def __init__(self, app: web.Application, sock: socket.socket, guard: ConnectionGuard | None = None) -> None:
         self.app = app
         self.sock = sock
+        self.guard = guard or ConnectionGuard()
+        self.app[CONNECTIONS] = self.guard
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.AbstractServer | None = None
 
     @property
     def port(self) -> int:
         return int(self.sock.getsockname()[1])
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                                     keepalive_timeout=IDLE_TIMEOUT_S)
         await self._runner.setup()
-        await web.SockSite(self._runner, self.sock).start()
+        server = self._runner.server
+        assert server is not None  # setup() made it
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(self.guard.wrap(server), sock=self.sock, backlog=512)
 
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

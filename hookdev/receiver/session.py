@@ -226,14 +226,21 @@ class Session:
         )
 
     async def _start_tunnel(self, port: int) -> None:
+        from hookdev.auth.published import tunnel_verdict
         from hookdev.tunnel import NgrokTunnel
 
+        refused, warnings = tunnel_verdict(self.settings)
+        if refused is not None:
+            self.tunnel_error = refused
+            self.state_changed()
+            self.notify("error", f"no tunnel: {refused} (the local receiver keeps running at {self.local_url})")
+            return
         if self.tunnel is None:
             tunnel = self.settings.tunnel
             if tunnel.ngrok_path:
                 tunnel = dataclasses.replace(tunnel, ngrok_path=str(self.settings.path(tunnel.ngrok_path)))
             self.tunnel = NgrokTunnel(tunnel, self.store_path.parent)
-        self.tunnel.on_event(lambda event: self.notify(event.kind, event.message))
+        self.tunnel.on_event(self._tunnel_event)
         try:
             self.public_url = await self.tunnel.start(port)
         except TunnelError as exc:
@@ -243,12 +250,17 @@ class Session:
             return
         await asyncio.to_thread(self._write_runtime)
         self.state_changed()
-        if self.settings.auth.mode == "none":
-            self.notify(
-                "warning",
-                f"the public URL {self.public_url} accepts calls from anyone: auth mode is 'none'. "
-                "Set [auth] mode = basic, header or oauth.",
-            )
+        for warning in warnings:
+            self.notify("warning", f"the public URL {self.public_url} lets anyone in: {warning}")
+
+    def _tunnel_event(self, event: Any) -> None:
+        """What the agent did on its own; a restart may come back at another public URL (a free plan's does)."""
+        url = getattr(self.tunnel, "public_url", None)
+        if event.kind == "restarted" and url and url != self.public_url:
+            self.public_url = url
+            self._write_runtime()
+            self.state_changed()
+        self.notify(event.kind, event.message)
 
     async def _start_okta(self) -> None:
         from hookdev.okta_api.link import OktaLink

@@ -74,3 +74,22 @@ def test_oauth_refusals_name_no_issuer_key_set_or_key_id(tmp_path: Path) -> None
         assert detail(tmp_path, exchange_id)  # what to fix is recorded for the developer
     assert issuer in detail(tmp_path, answers["wrong_issuer"][1]) and real_kid in detail(
         tmp_path, answers["bad_signature"][1])
+
+
+
+def test_header_refusals_say_only_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "hookdev.toml").write_text('[auth]\nmode = "header"\nheader = "X-Hook-Key"\nsecret = "k-93jd8Qe"\n')
+    with Serve(tmp_path, ["--json"]) as serve:
+        def answer(*extra: str, method: str = "POST", body: bytes = TOKEN) -> tuple[int, bytes]:
+            status, _, got = http(serve.address, request(method, "/tokenHook", body, "Content-Type: application/json",
+                                                         *extra))
+            return status, got
+
+        missing, wrong = answer(), answer("X-Hook-Key: k-93jd8Qf")
+        not_json = answer("X-Hook-Key: k-93jd8Qf", body=b"{not json")  # auth first: nothing about the body
+        assert answer("X-Hook-Key: k-93jd8Qe") == (204, b"")
+    assert (missing[0], json.loads(missing[1])) == (401, {"error": "unauthorized", "reason": "missing"})
+    for status, body in (wrong, not_json):
+        assert (status, json.loads(body)) == (401, {"error": "unauthorized", "reason": "bad_credentials"})
+    exchanges = [e for e in serve.json_lines() if e.get("event") == "exchange"]
+    assert "X-Hook-Key" in exchanges[0]["auth"]["detail"]  # the detail, for the developer only

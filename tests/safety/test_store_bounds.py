@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from hookdev.receiver.store import Store
 from tests.conftest import ROOT, SAMPLES
@@ -126,3 +129,42 @@ def test_calls_waiting_for_a_full_disk_are_bounded_by_bytes(tmp_path: Path) -> N
     assert out["dropped"] >= 7  # the oldest waiting calls were given up instead of piling up
     assert any("given up" in notice for notice in out["notices"]), out["notices"]
     assert os.path.exists(tmp_path / ".hookdev" / "hookdev.db")
+
+
+def memory_kib(pid: int, field: str) -> int:
+    line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith(field))
+    return int(line.split()[1])
+
+
+@pytest.mark.skipif(not hasattr(resource, "prlimit") or not Path("/proc/self/status").exists(),
+                    reason="sets a running serve's RLIMIT_FSIZE with prlimit(2) and reads /proc (Linux)")
+def test_a_real_serve_on_a_full_disk_answers_keeps_its_memory_bounded_and_resumes(tmp_path: Path) -> None:
+    (tmp_path / "hookdev.toml").write_text('[auth]\nmode = "none"\n')
+    with Serve(tmp_path, ["--json"]) as serve:
+        assert serve.proc is not None
+        assert http(serve.address, request("POST", "/first", padded(10), "Content-Type: application/json"))[0] == 204
+        folder = tmp_path / ".hookdev"
+        wait_for(lambda: stored(folder / "hookdev.db"), "the first call on disk")
+        before = memory_kib(serve.proc.pid, "VmRSS")
+        # The disk is full from now on: no file of the serve may grow (EFBIG, where a full disk gives ENOSPC).
+        largest = max(p.stat().st_size for p in folder.glob("hookdev.db*"))
+        resource.prlimit(serve.proc.pid, resource.RLIMIT_FSIZE, (largest + 4096, resource.RLIM_INFINITY))
+        big = padded(900_000)
+        statuses = [http(serve.address, request("POST", f"/full{i}", big, "Content-Type: application/json"))[0]
+                    for i in range(200)]  # 180 MB that cannot be written
+        grown_mib = (memory_kib(serve.proc.pid, "VmHWM") - before) / 1024
+        resource.prlimit(serve.proc.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        assert http(serve.address, request("POST", "/after", padded(10), "Content-Type: application/json"))[0] == 204
+
+        def notices() -> list[str]:
+            return [e["message"] for e in serve.json_lines() if e.get("event") == "notice"]
+
+        wait_for(lambda: any("works again" in n for n in notices()), "the notice that recording works again")
+        kept = wait_for(lambda: (found := stored(folder / "hookdev.db")) and found[-1].request.path == "/after"
+                        and found, "the call after the disk came back")
+    assert statuses == [204] * 200  # Okta got every answer
+    assert grown_mib < 64 + 48, grown_mib  # the 64 MiB waiting in memory, not the 180 MB refused
+    assert any("disk I/O error" in n or "full" in n for n in notices())
+    given_up = sum(int(n.split()[0]) for n in notices() if "given up" in n)
+    assert given_up >= 200 - 64 * MIB // len(big) - 1
+    assert 60 <= len(kept) <= 2 + 200 - given_up  # what waited in memory was written once the disk came back

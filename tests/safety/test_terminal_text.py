@@ -79,3 +79,14 @@ def test_no_output_of_the_cli_writes_a_planted_control_sequence_raw(tmp_path: Pa
     assert imported.returncode == 0, imported.stderr
     assert b"/imported\\x1b]0;PWNED-TITLE\\x07\\u202e" in imported.stdout
     assert_terminal_safe(imported.stdout, "import")
+
+
+def test_validate_quotes_an_answer_s_values_escaped(tmp_path: Path) -> None:
+    # An answer copied from a captured call (or a forwarded service's) carries whatever the call carried.
+    answer = {"commands": [{"type": "com.okta." + OSC_TITLE + CSI_8BIT,
+                            "value": [{"op": "add", "path": "/claims/" + OSC_CLIPBOARD, "value": BIDI}]}]}
+    (tmp_path / "answer.json").write_text(json.dumps(answer, ensure_ascii=False))
+    done = hookdev(tmp_path, "validate", "answer.json", "--kind", "token")
+    assert done.returncode == 1  # not a token command: a problem, quoting the value
+    assert b"com.okta.\\x1b]0;PWNED-TITLE\\x07\\x9b31mRED is not a token command" in done.stdout
+    assert_terminal_safe(done.stdout, "validate")

@@ -1,0 +1,80 @@
+"""Finding 6: half-sent requests and trickled bodies do not lock Okta out, even with macOS's 256 open files.
+
+The serve runs with RLIMIT_NOFILE lowered to 256 (`ulimit -n 256`), set in the child before it starts.
+"""
+
+from __future__ import annotations
+
+import resource
+import socket
+from pathlib import Path
+
+from hookdev.receiver.server import BODY_TIMEOUT_S, IDLE_TIMEOUT_S
+from tests.conftest import SAMPLES
+from tests.safety.serving import Serve, http, request, wait_for
+
+TOKEN = (SAMPLES / "token.json").read_bytes()
+FILES = 256
+
+
+def few_files() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FILES, hard))
+
+
+class Held:
+    """A connection the test holds open, and what the server sent on it."""
+
+    def __init__(self, address: tuple[str, int], first: bytes) -> None:
+        self.sock = socket.create_connection(address, timeout=10)
+        self.sock.sendall(first)
+        self.sock.setblocking(False)
+        self.received = b""
+
+    def closed(self) -> bool:
+        """Whether the server closed the connection (reading what it sent before)."""
+        try:
+            while chunk := self.sock.recv(65536):
+                self.received += chunk
+        except BlockingIOError:
+            return False
+        except ConnectionResetError:
+            pass
+        return True
+
+
+def legit_call(serve: Serve) -> int:
+    return http(serve.address, request("POST", "/tokenHook", TOKEN, "Content-Type: application/json"))[0]
+
+
+def test_half_open_connections_and_trickled_bodies_do_not_lock_okta_out(tmp_path: Path) -> None:
+    (tmp_path / "hookdev.toml").write_text('[auth]\nmode = "none"\n')
+    half_open: list[Held] = []
+    trickling: list[Held] = []
+    with Serve(tmp_path, ["--json"], preexec=few_files) as serve:
+        try:
+            for _ in range(FILES + 44):  # more than the process can have files open
+                half_open.append(Held(serve.address, b"POST /tokenHook HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+            for _ in range(20):  # headers in full, then a body that never finishes
+                trickling.append(Held(serve.address, b"POST /slowBody HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                      b"application/json\r\nContent-Length: 100000\r\n\r\n" + TOKEN[:10]))
+
+            assert legit_call(serve) == 204  # Okta's call, while all of that is held open
+
+            # The half-open ones are closed: the oldest at once for room, the rest at the header deadline.
+            wait_for(lambda: all(h.closed() for h in half_open), "the half-open connections to be closed",
+                     timeout=IDLE_TIMEOUT_S + 20)
+            wait_for(lambda: all(h.closed() for h in trickling), "the trickled bodies to be answered",
+                     timeout=BODY_TIMEOUT_S + 20)
+            assert all(h.received.startswith(b"HTTP/1.1 408 ") for h in trickling), trickling[0].received
+            assert not any(h.received for h in half_open)  # closed, not answered
+            assert legit_call(serve) == 204
+        finally:
+            for held in half_open + trickling:
+                held.sock.close()
+        lines = [e for e in serve.json_lines() if e.get("event") == "exchange"]
+        late = [e for e in lines if e["path"] == "/slowBody"]
+        assert len(late) == 20 and {e["status"] for e in late} == {408}
+        assert all("did not arrive within" in e["error"] for e in late)
+        assert [e["status"] for e in lines if e["path"] == "/tokenHook"] == [204, 204]
+    assert b"Traceback" not in serve.err and b"out of system resource" not in serve.err, serve.err[-2000:]
