@@ -31,9 +31,21 @@ def test_core_never_imports_textual():
     assert offenders == []
 
 
-def test_tui_stays_away_from_network_and_server_internals():
-    banned = ("aiohttp", "pyngrok", "jwt", "hookdev.receiver.server", "hookdev.tunnel")
+RECEIVER = ("hookdev.receiver.server", "hookdev.receiver.session", "hookdev.receiver.control",
+            "hookdev.receiver.commands")
+"""The receiver itself; of hookdev.receiver, a view may read only the store."""
+
+
+def test_tui_is_a_client_of_the_control_channel_and_the_store():
+    banned = ("aiohttp", "pyngrok", "jwt", "hookdev.tunnel", "hookdev.answers", "hookdev.auth", *RECEIVER)
     offenders = [(m, b) for m, imp in modules().items() if m.startswith("tui/") for b in banned if uses(imp, b)]
+    assert offenders == []
+    assert any(uses(imp, "hookdev.control.client") for m, imp in modules().items() if m.startswith("tui/"))
+
+
+def test_the_control_channel_needs_no_receiver_no_textual_no_aiohttp():
+    banned = ("aiohttp", "textual", "hookdev.tui", *RECEIVER)
+    offenders = [(m, b) for m, imp in modules().items() if m.startswith("control/") for b in banned if uses(imp, b)]
     assert offenders == []
 
 
