@@ -1,35 +1,43 @@
-"""Inspector at scale: load 10,000 stored exchanges, ingest a burst of 1,000 calls, key latency during a burst.
+"""The inspector beside a real serve: what a view costs the receiver, and how fast the view itself responds.
 
-Run: python bench/bench_inspector.py   (a real Session on 127.0.0.1 port 0, the inspector headless via Pilot)
+Run: python bench/bench_inspector.py [--quick] [--memory]
 
-The calls come from a separate process, as Okta's would: the inspector's loop serves them and draws them, but
-does not also generate them. `--in-process` sends them from the inspector's own loop instead (a harsher case).
+`hookdev serve --headless` runs as its own process on a store of 10,000 calls; a paced client in a third process
+sends token hook calls at 200/s and times each answer, as Okta would. Then the same with the inspector attached
+(in this process, under Textual's Pilot, over the control channel, as `hookdev inspect` runs) while an 800 KB
+call is shown in its Request tab and keys are pressed throughout. Printed: the p99 latency of the calls with the
+inspector attached as a ratio to the same run headless (goal <= 1.2), the key latency during that burst (goals:
+p99 <= 50 ms, max <= 100 ms), the time to attach and paint 10,000 stored calls, and to draw a 1,000-call burst.
+
+--memory: `hookdev inspect` as a process in a pseudo-terminal, RSS after 300 calls of 1 MB each were drawn and
+selected one by one (the view holds row summaries; a selected call's bodies are read when it is selected).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import statistics
+import os
+import pty
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hookdev.config import load_settings  # noqa: E402
+from harness import PY, SAMPLES, machine, percentile, rss_mib, serve  # noqa: E402
+
 from hookdev.models import AuthVerdict, Exchange, RequestSnapshot, ResponseSnapshot, Validation, new_id  # noqa: E402
-from hookdev.receiver.session import Session  # noqa: E402
 from hookdev.receiver.store import Store  # noqa: E402
-from hookdev.tui.app import HookdevApp  # noqa: E402
 
 STORED = 10_000
-BURST = 1_000
-RATE = 200  # calls per second, as in the issue
-BODY = (Path(__file__).resolve().parent.parent / "hookdev" / "sample_payloads" / "token.json").read_bytes()
+RATE = 200
+BODY = (SAMPLES / "token.json").read_bytes()
+HUGE = json.dumps({"eventType": "com.okta.oauth2.tokens.transform",
+                   "data": [{"id": n, "name": f"user{n}", "active": n % 2 == 0} for n in range(18_000)]}).encode()
 
 
 def stored_exchange(n: int, now: float) -> Exchange:
@@ -39,15 +47,45 @@ def stored_exchange(n: int, now: float) -> Exchange:
                     auth=AuthVerdict("none", True), validation=Validation(), duration_ms=1.0)
 
 
-async def fill(path: Path) -> None:
+def fill(path: Path) -> None:
     store = Store(path)
-    store.start()
     now = time.time()
-    await asyncio.gather(*(store.add(stored_exchange(n, now)) for n in range(STORED)))
-    await asyncio.to_thread(store.close)
+    store.add_many(stored_exchange(n, now) for n in range(STORED))
+    store.close()
 
 
-async def until(predicate, timeout: float = 60.0) -> None:
+def paced_in_another_process(url: str, seconds: float) -> list[float]:
+    """Per-call latencies (ms) of calls at RATE/s for `seconds`, sent and timed by a separate process."""
+    out = subprocess.run([PY, __file__, "--paced", url, str(RATE), str(seconds)], capture_output=True, text=True,
+                         check=True, timeout=seconds + 120).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+async def _paced(url: str, rate: float, seconds: float) -> list[float]:
+    import aiohttp
+
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(headers={"Content-Type": "application/json"}) as http:
+        async def one() -> None:
+            t0 = time.perf_counter()
+            async with http.post(url, data=BODY) as resp:
+                await resp.read()
+                if resp.status >= 300:
+                    raise SystemExit(f"a paced call got {resp.status}")
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+        tasks = []
+        start = time.perf_counter()
+        for i in range(int(rate * seconds)):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+async def until(predicate, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
     while not predicate():
         if time.perf_counter() > deadline:
@@ -55,43 +93,13 @@ async def until(predicate, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.005)
 
 
-async def post_burst(url: str, count: int, rate: float | None) -> None:
-    async with aiohttp.ClientSession() as http:
-        async def one() -> None:
-            async with http.post(url, data=BODY, headers={"Content-Type": "application/json"}) as resp:
-                await resp.read()
-
-        if rate is None:
-            await asyncio.gather(*(one() for _ in range(count)))
-            return
-        tasks = []
-        for i in range(count):
-            tasks.append(asyncio.ensure_future(one()))
-            await asyncio.sleep(max(0.0, (i + 1) / rate - (time.perf_counter() - post_burst.started)))  # type: ignore[attr-defined]
-        await asyncio.gather(*tasks)
-
-
-async def external_burst(url: str, count: int, rate: float | None) -> None:
-    """The same burst from a child process (this script with --load)."""
-    args = [sys.executable, __file__, "--load", url, str(count), str(rate or 0)]
-    proc = await asyncio.create_subprocess_exec(*args)
-    if await proc.wait() != 0:
-        raise RuntimeError("the load process failed")
-
-
-async def load_main(url: str, count: int, rate: float) -> None:
-    post_burst.started = time.perf_counter()  # type: ignore[attr-defined]
-    await post_burst(url, count, rate or None)
-
-
-async def key_latency(app: HookdevApp, table, key: str, limit_s: float = 5.0) -> float:
+async def key_latency(app, table, key: str, limit_s: float = 5.0) -> float:
     """Milliseconds from a key arriving at the app to the list's selection having moved to another call."""
     from textual import events
 
     before = table.selected.id if table.selected else None
     k0 = time.perf_counter()
     app.post_message(events.Key(key, key))
-    # Rows arriving and old rows leaving shift indexes, so watch which call is selected, not the row number.
     while (table.selected.id if table.selected else None) == before:
         if time.perf_counter() - k0 > limit_s:
             raise RuntimeError(f"key {key!r} did not move the selection within {limit_s:g} s")
@@ -99,57 +107,152 @@ async def key_latency(app: HookdevApp, table, key: str, limit_s: float = 5.0) ->
     return (time.perf_counter() - k0) * 1000
 
 
-async def main() -> None:
+async def with_inspector(store: Path, url: str, seconds: float) -> dict[str, object]:
+    """The inspector attached (Pilot, this process) with the huge call in its Request tab, during a paced burst."""
+    from hookdev.tui.app import HookdevApp
+    from hookdev.tui.link import ServeLink
+
+    app = HookdevApp(ServeLink(store))
+    app.animation_level = "none"
+    started = time.perf_counter()
+    async with app.run_test(size=(140, 45)) as pilot:
+        table = app.main.table
+        await until(lambda: table.row_count >= 1000)
+        await pilot.pause()
+        attach_s = time.perf_counter() - started
+        await asyncio.to_thread(_post, url, HUGE)
+        await until(lambda: table.row_count and len(table.rows) and table.rows[-1].request.path == "/huge")
+        table.select_id(table.rows[-1].id)
+        await until(lambda: app.main.detail.full and app.main.detail.exchange.request.path == "/huge")
+        await pilot.pause()
+        burst = asyncio.ensure_future(asyncio.to_thread(paced_in_another_process, url + "/tokenHook", seconds))
+        keys: list[float] = []
+        i = 0
+        while not burst.done():
+            keys.append(await key_latency(app, table, "k" if i % 2 else "j"))
+            i += 1
+            await asyncio.sleep(0.02)
+        calls = await burst
+        before = table.row_count
+        t0 = time.perf_counter()
+        await asyncio.to_thread(_burst_at_once, url + "/tokenHook", 1000)
+        await until(lambda: app.main.stored >= STORED + 1 + 200 + len(calls) + 1000)
+        await pilot.pause()
+        ingest_s = time.perf_counter() - t0
+        assert before <= table.row_count
+        await app.action_quit()
+    return {"calls": calls, "keys": sorted(keys), "attach_s": attach_s, "ingest_s": ingest_s}
+
+
+def _post(url: str, body: bytes) -> None:
+    import urllib.request
+
+    req = urllib.request.Request(url.rstrip("/") + "/huge", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        resp.read()
+
+
+def _burst_at_once(url: str, count: int) -> None:
+    async def go() -> None:
+        import aiohttp
+
+        async with aiohttp.ClientSession(headers={"Content-Type": "application/json"}) as http:
+            async def one() -> None:
+                async with http.post(url, data=BODY) as resp:
+                    await resp.read()
+
+            await asyncio.gather(*(one() for _ in range(count)))
+
+    asyncio.run(go())
+
+
+def latency_run(seconds: float, rounds: int) -> None:
+    print(machine())
+    print(f"load average {os.getloadavg()[0]:.1f}; calls at {RATE}/s for {seconds:g} s from another process")
+    headless_p99: list[float] = []
+    attached_p99: list[float] = []
+    keys: list[float] = []
+    details: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        await fill(folder / "bench.db")
-        settings = load_settings(cwd=folder, environ={}, overrides={
-            ("server", "port"): 0, ("server", "store"): "bench.db", ("auth", "mode"): "none"})
-        session = Session(settings)
-        app = HookdevApp(session)
-        started = time.perf_counter()
-        async with app.run_test(size=(140, 45)) as pilot:
-            table = app.main.table
-            await until(lambda: table.row_count >= 1000)
-            await pilot.pause()
-            load_s = time.perf_counter() - started
-            url = session.local_url + "/tokenHook"
-
-            total_before = app.main.stored
-            t0 = time.perf_counter()
-            await (post_burst if IN_PROCESS else external_burst)(url, BURST, None)
-            await until(lambda: app.main.stored >= total_before + BURST)
-            await pilot.pause()
-            ingest_s = time.perf_counter() - t0
-
-            latencies: list[float] = []
-            table.select_id(list(table.exchanges)[500])
-            post_burst.started = time.perf_counter()  # type: ignore[attr-defined]
-            sender = post_burst if IN_PROCESS else external_burst
-            burst = asyncio.ensure_future(sender(url, BURST, RATE))
-            i = 0
-            while not burst.done():
-                latencies.append(await key_latency(app, table, "j" if i % 2 else "k"))
-                i += 1
-                await asyncio.sleep(0.02)
-            await burst
-            await app.action_quit()
-        latencies.sort()
-        print(json.dumps({"stored": STORED, "rows_shown": 1000}))
-        print(f"load {STORED:,} stored exchanges (newest 1,000 shown): {load_s * 1000:.0f} ms (app start included)")
-        print(f"ingest a burst of {BURST:,} calls (sent at once) until all are counted and drawn: "
-              f"{ingest_s * 1000:.0f} ms")
-        where = "sent from the inspector's own loop" if IN_PROCESS else "sent by another process"
-        print(f"keypress latency during {BURST:,} calls at {RATE}/s, {where} ({len(latencies)} keys): "
-              f"median {statistics.median(latencies):.1f} ms, p95 {latencies[int(len(latencies) * 0.95) - 1]:.1f} ms, "
-              f"max {latencies[-1]:.1f} ms")
+        for round_ in range(rounds):  # A B A B: headless, then attached, on the same serve and store
+            store = folder / f"round{round_}" / "bench.db"
+            store.parent.mkdir()
+            fill(store)
+            proc = serve(folder / f"round{round_}", "serve", "--store", str(store), auth="none")
+            try:
+                paced_in_another_process(proc.url + "/tokenHook", 1)  # warm-up: the first calls of a process
+                calls = paced_in_another_process(proc.url + "/tokenHook", seconds)
+                headless_p99.append(percentile(calls, 99))
+                result = asyncio.run(with_inspector(store, proc.url, seconds))
+                attached_p99.append(percentile(result["calls"], 99))  # type: ignore[arg-type]
+                keys += result["keys"]  # type: ignore[arg-type]
+                details.append(result)
+            finally:
+                proc.stop()
+    keys.sort()
+    for n, (a, b) in enumerate(zip(headless_p99, attached_p99, strict=True), 1):
+        print(f"round {n}: p99 headless {a:.1f} ms, with the inspector attached {b:.1f} ms, ratio {b / a:.2f}")
+    ratio = percentile(attached_p99, 50) / percentile(headless_p99, 50)
+    print(f"RATIO p99 with the inspector / headless = {ratio:.2f} (goal <= 1.2: {'met' if ratio <= 1.2 else 'MISSED'})")
+    p99, worst = percentile(keys, 99), keys[-1]
+    print(f"keys during the bursts ({len(keys)}): median {percentile(keys, 50):.1f} ms, p99 {p99:.1f} ms "
+          f"(goal <= 50: {'met' if p99 <= 50 else 'MISSED'}), max {worst:.1f} ms "
+          f"(goal <= 100: {'met' if worst <= 100 else 'MISSED'})")
+    attach = [float(d["attach_s"]) for d in details]  # type: ignore[arg-type]
+    ingest = [float(d["ingest_s"]) for d in details]  # type: ignore[arg-type]
+    print(f"attach and paint {STORED:,} stored calls: {min(attach) * 1000:.0f}-{max(attach) * 1000:.0f} ms; "
+          f"a burst of 1,000 calls sent at once, counted and drawn: {min(ingest):.2f}-{max(ingest):.2f} s")
 
 
-IN_PROCESS = "--in-process" in sys.argv
+def memory_run(count: int) -> None:
+    """RSS of `hookdev inspect` (a process in a pseudo-terminal) after `count` calls of 1 MB were drawn and selected."""
+    body = json.dumps({"eventType": "com.okta.oauth2.tokens.transform", "data": "x" * 999_900}).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = folder / "mem.db"
+        proc = serve(folder, "serve", "--store", str(store), auth="none")
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ.update(TERM="xterm-256color", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+            os.execv(PY, [PY, "-m", "hookdev", "inspect", "--store", str(store)])
+        try:
+            _drain(fd, 3.0)
+            start = rss_mib(pid)
+            for n in range(count):
+                _post(proc.url, body)
+                if n % 10 == 9:
+                    os.write(fd, b"k" * 5)  # select older calls: each selection reads one call's bodies
+                    _drain(fd, 0.05)
+            _drain(fd, 2.0)
+            end = rss_mib(pid)
+            print(f"hookdev inspect RSS: {start:.1f} MiB attached, {end:.1f} MiB after {count} calls of 1 MB "
+                  f"({count} MB recorded) were drawn and selected")
+        finally:
+            os.kill(pid, 15)
+            os.waitpid(pid, 0)
+            proc.stop()
+
+
+def _drain(fd: int, seconds: float) -> None:
+    import select
+
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                return
+
 
 if __name__ == "__main__":
-    if "--load" in sys.argv:
-        i = sys.argv.index("--load")
-        asyncio.run(load_main(sys.argv[i + 1], int(sys.argv[i + 2]), float(sys.argv[i + 3])))
+    if "--paced" in sys.argv:
+        i = sys.argv.index("--paced")
+        print(json.dumps(asyncio.run(_paced(sys.argv[i + 1], float(sys.argv[i + 2]), float(sys.argv[i + 3])))))
+    elif "--memory" in sys.argv:
+        memory_run(60 if "--quick" in sys.argv else 300)
     else:
-        asyncio.run(main())
+        quick = "--quick" in sys.argv
+        latency_run(seconds=3 if quick else 10, rounds=1 if quick else 2)

@@ -25,8 +25,8 @@ def status_cell(status: int) -> Text:
     return Text(str(status), style=status_style(status))
 
 
-BODY_SHOWN = 64 * 1024
-"""Characters of a body drawn (highlighted up to this size): a stranger's megabyte shows its start, fast."""
+BODY_SHOWN = 16 * 1024
+"""Characters of a body drawn (highlighted up to half this size): a stranger's megabyte shows its start, fast."""
 
 
 def _body(body: bytes, reveal: bool) -> RenderableType:

@@ -55,6 +55,8 @@ class DetailView(Vertical):
         self.loader: Loader | None = None
         self.preferred = "request"
         self._switching = False
+        self._views: dict[str, RenderableType] = {}
+        """Each tab's content for the full record, prepared off the screen's loop (a body can be a megabyte)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="verdict")
@@ -81,7 +83,7 @@ class DetailView(Vertical):
 
     def show(self, summary: Exchange | None, *, to_failure: bool = False) -> None:
         """Select a call: its verdict from the summary now, the rest once read from the store."""
-        self.exchange, self.full, self.okta_events = summary, False, []
+        self.exchange, self.full, self.okta_events, self._views = summary, False, [], {}
         self._marks()
         failing = fmt.failing_tab(summary) if summary is not None else None
         self._set_tab(failing if to_failure and failing else self.preferred if to_failure else self.active)
@@ -92,7 +94,10 @@ class DetailView(Vertical):
     def redraw(self, *, reveal: bool | None = None) -> None:
         if reveal is not None:
             self.reveal = reveal
-        self._render_active()
+        if self.full and self.exchange is not None:
+            self._prepare(self.exchange, self.okta_events)
+        else:
+            self._render_active()
 
     @work(exclusive=True, group="detail")
     async def _load(self, ident: str) -> None:
@@ -104,9 +109,23 @@ class DetailView(Vertical):
             return
         if self.exchange is None or self.exchange.id != ident or full is None:
             return
-        self.exchange, self.full, self.okta_events = full, True, events
+        views = await asyncio.to_thread(self._views_of, full, events, self.reveal)
+        if self.exchange is None or self.exchange.id != ident:
+            return
+        self.exchange, self.full, self.okta_events, self._views = full, True, events, views
         self._marks()
         self._render_active()
+
+    @work(exclusive=True, group="detail")
+    async def _prepare(self, full: Exchange, events: list[dict[str, Any]]) -> None:
+        views = await asyncio.to_thread(self._views_of, full, events, self.reveal)
+        if self.exchange is full:
+            self._views = views
+            self._render_active()
+
+    def _views_of(self, ex: Exchange, events: list[dict[str, Any]], reveal: bool) -> dict[str, RenderableType]:
+        """Every tab's content (in a worker thread: parsing and pretty-printing a big body takes a while)."""
+        return {key: self._guarded(key, ex, events, reveal) for key, _ in TABS}
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
@@ -163,10 +182,15 @@ class DetailView(Vertical):
         ex = self.exchange
         if ex is None:
             return EMPTY
-        if not self.full and tab in ("request", "response", "log", "okta", "auth"):
-            return Text("reading the call from the store…", style="dim")
+        if tab in self._views:
+            return self._views[tab]
+        if tab == "validation":  # the summary has all it needs
+            return self._guarded(tab, ex, [], self.reveal)
+        return Text("reading the call from the store…", style="dim")
+
+    def _guarded(self, tab: str, ex: Exchange, events: list[dict[str, Any]], reveal: bool) -> RenderableType:
         try:
-            return self._tab_view(tab, ex)
+            return self._tab_view(tab, ex, events, reveal)
         except Exception as exc:  # one hostile record must not end the inspector: say so in its pane
             log.exception("drawing exchange %s failed", ex.id)
             return Text.assemble(
@@ -174,15 +198,15 @@ class DetailView(Vertical):
                 f"`hookdev show {ex.id}` prints it as text; the other tabs and calls are unaffected.",
             )
 
-    def _tab_view(self, tab: str, ex: Exchange) -> RenderableType:
+    def _tab_view(self, tab: str, ex: Exchange, events: list[dict[str, Any]], reveal: bool) -> RenderableType:
         if tab == "request":
-            return fmt.request_view(ex, reveal=self.reveal, secret_header=self.secret_header)
+            return fmt.request_view(ex, reveal=reveal, secret_header=self.secret_header)
         if tab == "auth":
-            return fmt.auth_view(ex, reveal=self.reveal, secret_header=self.secret_header)
+            return fmt.auth_view(ex, reveal=reveal, secret_header=self.secret_header)
         if tab == "response":
             return fmt.response_view(ex)
         if tab == "validation":
             return fmt.validation_view(ex)
         if tab == "okta":
-            return Text(events_text(self.okta_events))
+            return Text(events_text(events))
         return fmt.log_view(ex)
