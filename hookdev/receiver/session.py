@@ -16,6 +16,7 @@ from aiohttp import web
 from hookdev.config import Settings
 from hookdev.control.protocol import answer_json
 from hookdev.errors import HookdevError, TunnelError
+from hookdev.io.terminal import is_safe
 from hookdev.models import Exchange
 from hookdev.receiver.control import ControlServer
 from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
@@ -25,8 +26,15 @@ from hookdev.runtime import alive, read_runtime, remove_runtime, write_runtime
 log = logging.getLogger(__name__)
 
 MAX_PATHS = 10
+MAX_PATH_OFFERED = 200
 EXAMPLE_PATHS = ("/registrationHook", "/tokenHook", "/samlHook", "/telephonyHook", "/passwordImport",
                  "/userImport", "/userDeactivated")
+
+
+def offerable(path: str) -> bool:
+    """Whether a path a call used may be offered as a hook URL to paste into Okta: one a person could have set up,
+    not a stranger's control characters or a kilobyte of padding."""
+    return path.startswith("/") and len(path) <= MAX_PATH_OFFERED and is_safe(path) and " " not in path
 
 
 @dataclass(slots=True)
@@ -164,8 +172,9 @@ class Session:
             self.store = await asyncio.to_thread(lambda: Store(self.store_path, retention=retention))
         self.store.start()
         self.store.subscribe(self._recorded)
-        self.paths = await asyncio.to_thread(self.store.recent_paths, MAX_PATHS)
-        self.kind_paths = {kind: [path] for kind, path in (await asyncio.to_thread(self.store.kind_paths)).items()}
+        self.paths = [p for p in await asyncio.to_thread(self.store.recent_paths, MAX_PATHS) if offerable(p)]
+        self.kind_paths = {kind: [path] for kind, path in (await asyncio.to_thread(self.store.kind_paths)).items()
+                           if offerable(path)}
         sock = bind_socket(s.server.host, s.server.port)
         host = s.server.host if ":" not in s.server.host else f"[{s.server.host}]"
         self.local_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{sock.getsockname()[1]}"
@@ -272,7 +281,7 @@ class Session:
     def _recorded(self, exchange: Exchange) -> None:
         self.counters.count(exchange)
         path = exchange.request.path
-        if exchange.kind != "unknown":
+        if exchange.kind != "unknown" and exchange.auth.ok and offerable(path):
             if not self.paths or self.paths[0] != path:
                 self.paths = [path, *(p for p in self.paths if p != path)][:MAX_PATHS]
             known = self.kind_paths.setdefault(exchange.kind, [])

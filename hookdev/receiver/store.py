@@ -665,11 +665,13 @@ class Store:
         return [row["path"] for row in rows]
 
     def kind_paths(self) -> dict[str, str]:
-        """The path each hook kind was last called on (one index probe per kind, however big the store)."""
+        """The path each hook kind was last called on with the expected credential (one index probe per kind,
+        however big the store): a stranger's refused calls never choose where Okta's hooks point."""
         out: dict[str, str] = {}
         for kind in KINDS:
             if kind != "unknown":
-                rows = self._query("SELECT path FROM exchanges WHERE kind = ? ORDER BY seq DESC LIMIT 1", (kind,))
+                rows = self._query("SELECT path FROM exchanges WHERE kind = ? AND auth_ok = 1 ORDER BY seq DESC "
+                                   "LIMIT 1", (kind,))
                 if rows:
                     out[kind] = rows[0]["path"]
         return out

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 
 from hookdev.io.render import KIND_LABELS
+from hookdev.io.terminal import safe_text
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot
 from hookdev.okta.defaults import default_answer
 
@@ -49,7 +50,7 @@ def body_text(body: Any) -> str:
         try:
             return json.dumps(json.loads(body), indent=2)
         except ValueError:
-            return body
+            return safe_text(body, multiline=True)  # not JSON: a stranger's bytes, shown escaped
     return json.dumps(body, indent=2)
 
 
@@ -134,7 +135,7 @@ class AnswerEditor(ModalScreen[Any]):
 
     def compose_options(self) -> ComposeResult:
         if self.path:
-            yield Checkbox(f"only calls to {self.path}", id="editor-path-only")
+            yield Checkbox(safe_text(f"only calls to {self.path}"), id="editor-path-only")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from hookdev.io.terminal import safe_text
 from hookdev.tui.actions import MAIN_ACTIONS, bindings
 from hookdev.tui.filtering import ExchangeFilter, parse_filter
 from hookdev.tui.link import ServeLink
@@ -95,7 +96,8 @@ class MainScreen(MainActions, Screen[None]):
         elif kind == "state":
             self.refresh_status()
         elif kind == "notice":
-            self.app.notify(str(event.get("message", "")), severity=_severity(event.get("level")),
+            self.app.notify(safe_text(str(event.get("message", "")), multiline=True),
+                            severity=_severity(event.get("level")),
                             timeout=10 if event.get("level") == "error" else 5)
             self.refresh_status()
         elif kind == "held" and isinstance(event.get("hold"), dict):

@@ -13,6 +13,7 @@ from typing import Any
 from textual import work
 
 from hookdev.io.render import KIND_LABELS
+from hookdev.io.terminal import safe_text
 from hookdev.models import INLINE_KINDS, Exchange, Kind
 from hookdev.tui.exporting import FORMATS, default_target, write_export
 from hookdev.tui.filtering import HELP as FILTER_HELP
@@ -66,8 +67,8 @@ class MainActions:
             if url:
                 self.replay(ex, to=url.strip())
 
-        self.app.push_screen(TextPrompt(f"Replay {ex.request.method} {ex.request.path} as Okta to:",
-                                        value=base + ex.request.path,
+        self.app.push_screen(TextPrompt(safe_text(f"Replay {ex.request.method} {ex.request.path} as Okta to:"),
+                                        value=safe_text(base + ex.request.path),
                                         hint="any URL: your own service, a deployed hook, a colleague's hookdev"),
                              chosen)
 
@@ -119,7 +120,7 @@ class MainActions:
         except Exception as exc:
             self.notify(f"could not save the answer: {exc}", severity="error")
             return
-        scope = f"calls to {only_path}" if only_path else f"{KIND_LABELS.get(kind, kind)} calls"
+        scope = f"calls to {safe_text(only_path)}" if only_path else f"{KIND_LABELS.get(kind, kind)} calls"
         self.notify(f"saved {saved.get('file')}: the next {scope} get this answer")
 
     @work(exclusive=True, group="prompt")
@@ -132,7 +133,7 @@ class MainActions:
             return
         full = await self._full(ex)
         editor = RequestEditor(ex.kind, full.request.body,
-                               title=f"Edit the body of {ex.request.path} ({ex.id}), then replay")
+                               title=safe_text(f"Edit the body of {ex.request.path} ({ex.id}), then replay"))
         self.app.push_screen(editor, lambda body: self.replay(ex, body=body) if body is not None else None)
 
     # -- filter, breakpoint ----------------------------------------------------------------------------
@@ -152,7 +153,7 @@ class MainActions:
         state = self.link.state
         choices: list[tuple[str, Any]] = [(f"hold the next {KIND_LABELS[k]} call", ("kind", k)) for k in EDITABLE]
         if ex is not None:
-            choices.insert(0, (f"hold the next call to {ex.request.path}", ("path", ex.request.path)))
+            choices.insert(0, (safe_text(f"hold the next call to {ex.request.path}"), ("path", ex.request.path)))
         if state.get("armed") or state.get("armed_paths"):
             choices.insert(0, ("clear every breakpoint", ("clear", None)))
         first = next((i for i, (_, v) in enumerate(choices) if ex is not None and v == ("kind", ex.kind)), 0)
@@ -171,7 +172,7 @@ class MainActions:
                 self.notify("breakpoints cleared")
             else:
                 await self.link.call("arm", **{what: value})
-                label = value if what == "path" else KIND_LABELS.get(value, value)
+                label = safe_text(value) if what == "path" else KIND_LABELS.get(value, value)
                 self.notify(f"holding the next {label} call")
         except Exception as exc:
             self.notify(str(exc), severity="warning")
@@ -240,7 +241,7 @@ class MainActions:
                 self.notify(f"copied {url}")
 
         self.app.push_screen(ChoicePrompt("Copy a hook URL (paste it into Okta's hook endpoint URL)",
-                                          [(u, u) for u in urls]), copy)
+                                          [(safe_text(u), u) for u in urls]), copy)
 
     def action_mark(self) -> None:
         self.table.toggle_mark()

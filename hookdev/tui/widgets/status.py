@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from hookdev.io.terminal import safe_text
+
 
 @dataclass(frozen=True, slots=True)
 class StatusState:
@@ -48,7 +50,7 @@ def render_status(s: StatusState, width: int = 200) -> Text:
     lines = [_head(s)]
     if s.show_urls and s.hook_urls and s.link != "starting":
         urls = Text("paste into Okta  ", style="dim")
-        urls.append("  ".join(s.hook_urls[:4]))
+        urls.append("  ".join(safe_text(u) for u in s.hook_urls[:4]))
         urls.append("  (c copies)" if len(s.hook_urls) <= 4 else "  … (c lists them all)", style="dim")
         lines.append(urls)
     for line in lines:
@@ -67,7 +69,7 @@ def _head(s: StatusState) -> Text:
         text.append("serve stopped: what it recorded stays here ", style="bold red")
     elif s.link == "reconnecting":
         text.append("reattaching to serve… ", style="bold yellow")
-    text.append(s.public_url or s.local_url, style="bold")
+    text.append(safe_text(s.public_url or s.local_url), style="bold")
     if s.tunnel_error:
         text.append("  tunnel failed: press !", style="bold red")
     elif not s.public_url:
