@@ -90,3 +90,38 @@ async def test_close_releases_held_calls_and_attributes_pass_through() -> None:
     await until(lambda: bp.held, "the call to be held")
     await bp.close()
     assert (await task).source == "breakpoint" and released[0].released == "stopped"
+
+
+def local_call(*headers: tuple[str, str], remote: str = "127.0.0.1") -> HookCall:
+    request = RequestSnapshot("POST", "/tokenHook", headers=headers, remote=remote)
+    return HookCall("token", request, body={}, deadline=NOW + 3.0)
+
+
+async def test_a_patient_breakpoint_holds_a_call_from_this_machine_past_okta_s_deadline() -> None:
+    bp = responder()
+    seen = []
+    bp.on_hold(seen.append)
+    bp.arm("token", patient=True)
+    task = asyncio.create_task(bp.respond(local_call(("Content-Type", "application/json"))))
+    await until(lambda: seen, "the call to be held")
+    assert seen[0].patient and seen[0].remaining(clock()) > 3000, "no 3 s deadline for hookdev send"
+    assert seen[0].send()
+    assert (await task).status == 204
+    assert bp.patient == set() and bp.armed == set()  # one-shot, like any breakpoint
+
+
+@pytest.mark.parametrize("call_of", [
+    lambda: local_call(("X-Forwarded-For", "203.0.113.9")),  # through the ngrok agent, which says who called
+    lambda: local_call(("Forwarded", "for=203.0.113.9")),
+    lambda: local_call(remote="203.0.113.9"),
+])
+async def test_a_patient_breakpoint_keeps_okta_s_deadline_for_calls_from_elsewhere(call_of) -> None:
+    bp = responder()
+    seen = []
+    bp.on_hold(seen.append)
+    bp.arm("token", patient=True)
+    task = asyncio.create_task(bp.respond(call_of()))
+    await until(lambda: seen, "the call to be held")
+    assert not seen[0].patient and seen[0].remaining(clock()) == pytest.approx(3.0 - bp.margin)
+    seen[0].send()
+    await task

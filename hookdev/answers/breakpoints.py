@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 MARGIN_S = 0.3
 """How long before Okta's deadline a held answer goes out on its own: enough for the trip back to Okta."""
 OKTA_BUDGET_S = 3.0
+PATIENT_S = 3600.0
+"""How long a call from this machine is held when armed without a deadline (hookdev send --timeout waits)."""
 
 Released = Literal["", "user", "deadline", "stopped"]
 _HOLD_IDS = itertools.count(1)
@@ -36,6 +38,8 @@ class HeldCall:
     _future: asyncio.Future[Answer] | None = None
     id: int = dataclasses.field(default_factory=lambda: next(_HOLD_IDS))
     """Names the hold on the control channel, where views update and send its answer."""
+    patient: bool = False
+    """A call from this machine held with no Okta deadline (its sender waits as long as it was told to)."""
 
     @property
     def kind(self) -> Kind:
@@ -67,6 +71,16 @@ class HeldCall:
 
 
 HoldListener = Callable[[HeldCall], None]
+LOOPBACK = ("127.", "::1", "::ffff:127.")
+FORWARDED = ("x-forwarded-for", "forwarded")
+
+
+def from_this_machine(call: HookCall) -> bool:
+    """A call made on this machine (hookdev send, a replay), not by Okta through the tunnel: the ngrok agent
+    connects from loopback too, but it always adds X-Forwarded-For, which a caller cannot take away."""
+    if not call.request.remote.startswith(LOOPBACK):
+        return False
+    return not any(name.lower() in FORWARDED for name, _ in call.request.headers)
 
 
 class BreakpointResponder:
@@ -82,6 +96,8 @@ class BreakpointResponder:
         self.clock = clock
         self.armed: set[Kind] = set()
         self.armed_paths: set[str] = set()
+        self.patient: set[Kind] = set()
+        """Kinds whose next call from this machine (hookdev send, a replay) is held with no deadline."""
         self.held: list[HeldCall] = []
         self._on_hold: list[HoldListener] = []
         self._on_release: list[HoldListener] = []
@@ -95,9 +111,11 @@ class BreakpointResponder:
             raise AttributeError(name)
         return getattr(self._inner, name)
 
-    def arm(self, kind: Kind) -> None:
-        """Hold the next call of `kind`."""
+    def arm(self, kind: Kind, *, patient: bool = False) -> None:
+        """Hold the next call of `kind`; patient: with no deadline when the call comes from this machine."""
         self.armed.add(kind)
+        if patient:
+            self.patient.add(kind)
 
     def arm_path(self, path: str) -> None:
         """Hold the next call to `path`, whatever its kind."""
@@ -108,8 +126,10 @@ class BreakpointResponder:
         if kind is None:
             self.armed.clear()
             self.armed_paths.clear()
+            self.patient.clear()
         else:
             self.armed.discard(kind)
+            self.patient.discard(kind)
 
     def find(self, hold_id: int) -> HeldCall | None:
         """The call held under this id, while it is held."""
@@ -128,15 +148,19 @@ class BreakpointResponder:
         path = call.request.path
         if call.kind not in self.armed and path not in self.armed_paths:
             return answer
+        patient = call.kind in self.patient and from_this_machine(call)
         if path in self.armed_paths:
             self.armed_paths.discard(path)
         else:
             self.armed.discard(call.kind)
+            self.patient.discard(call.kind)
         deadline = (call.deadline or self.clock() + OKTA_BUDGET_S) - self.margin
+        if patient:
+            deadline = self.clock() + PATIENT_S
         if deadline <= self.clock():
             return answer  # the responder already used the budget; holding would make Okta give up
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        held = HeldCall(call=call, answer=answer, deadline=deadline, _future=future)
+        held = HeldCall(call=call, answer=answer, deadline=deadline, _future=future, patient=patient)
         self.held.append(held)
         self._tell(self._on_hold, held)
         try:

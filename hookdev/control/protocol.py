@@ -3,7 +3,8 @@
 A view connects to the address in the run-time file beside the store and sends `hello` with the token written
 there. The receiver answers with `{"event": "hello", "state": {...}}`, then writes events as they happen:
 
-  exchange   {"id", "counters"}            a call was recorded (the view reads its row from the store)
+  exchange   {"id", "counters", "answered_ms"?}  a call was recorded (the view reads its row from the store);
+                                           answered_ms: arrival until its answer left, the commit included
   state      {"state": {...}}              URLs, tunnel, hook URLs, armed breakpoints changed
   notice     {"level", "message", "time"}  something the user should see (tunnel died, disk full...)
   held       {"hold": {...}}               a breakpoint is holding a live call (see hold_json)

@@ -66,8 +66,7 @@ def hold_json(held: HeldCall, now: float) -> dict[str, Any]:
         "request_body": body[:HELD_BODY_SHOWN].decode("utf-8", errors="replace"),
         "request_truncated": len(body) > HELD_BODY_SHOWN,
         "answer": answer_json(held.answer),
-        "remaining_s": held.remaining(now),
-        "budget_s": max(0.0, held.deadline - now) if not held.done else 0.0,
+        "remaining_s": None if held.patient else held.remaining(now),
     }
 
 
@@ -133,7 +132,7 @@ def commands(session: Session) -> dict[str, Command]:
         if m.get("path") is not None:
             points.arm_path(_path(m))
         else:
-            points.arm(_kind(m))
+            points.arm(_kind(m), patient=m.get("patient") is True)
         session.state_changed()
         return {"armed": sorted(points.armed), "armed_paths": sorted(points.armed_paths)}
 

@@ -130,8 +130,11 @@ class ControlServer:
             if view.closed:
                 self.views.discard(view)
 
-    def exchange(self, exchange: Exchange, counters: dict[str, int]) -> None:
-        self.broadcast({"event": "exchange", "id": exchange.id, "counters": counters})
+    def exchange(self, exchange: Exchange, counters: dict[str, int], answered_ms: float | None = None) -> None:
+        event: dict[str, object] = {"event": "exchange", "id": exchange.id, "counters": counters}
+        if answered_ms is not None:
+            event["answered_ms"] = round(answered_ms, 3)
+        self.broadcast(event)
 
     def notice(self, level: str, message: str) -> None:
         notice = {"event": "notice", "level": level, "message": message, "time": time.time()}

@@ -81,6 +81,9 @@ class Receiver:
     max_body: int = 1024 * 1024
     auth_scheme: str = "none"
     extra_routes: list[Callable[[web.Application], object]] = field(default_factory=list)
+    answered: dict[str, float] | None = None
+    """When set (views are attached), ms from arrival until each answer was handed back, by exchange id: the
+    answer waits for its commit, so this is after the record is written, and cannot be in it."""
 
 
 RECEIVER = web.AppKey("receiver", Receiver)
@@ -210,6 +213,8 @@ async def _handle(receiver: Receiver, snapshot: RequestSnapshot, too_large: bool
         error=answer.error,
     )
     await receiver.store.add(exchange)
+    if receiver.answered is not None:
+        receiver.answered[exchange.id] = (time.monotonic() - started) * 1000
     out = web.Response(status=answer.status, body=answer.body, headers=dict(answer.headers))
     out.headers["X-Hookdev-Exchange"] = exchange.id
     if answer.status == 405:

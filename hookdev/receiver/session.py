@@ -200,6 +200,8 @@ class Session:
 
         control = self.control = ControlServer(self.store_path, lambda: view_state(self), commands(self))
         await control.start()
+        if self.receiver is not None:
+            self.receiver.answered = {}
         clock = self.breakpoints.clock
         self.breakpoints.on_hold(lambda held: control.hold(hold_json(held, clock())))
         self.breakpoints.on_release(lambda held: control.release(held.id, held.released, answer_json(held.answer)))
@@ -289,7 +291,11 @@ class Session:
                 known.append(path)
                 self.state_changed()
         if self.control is not None:
-            self.control.exchange(exchange, self.counters.to_json())
+            answered = self.receiver.answered if self.receiver is not None else None
+            ms = answered.pop(exchange.id, None) if answered else None
+            if answered is not None and len(answered) > 10_000:
+                answered.clear()  # ids of calls the store refused to notify about: never read
+            self.control.exchange(exchange, self.counters.to_json(), ms)
         self._report_store_health()
         for listener in list(self._listeners):
             try:

@@ -199,7 +199,7 @@ def failing_tab(ex: Exchange) -> str | None:
     return None
 
 
-def verdict_line(ex: Exchange, caption: str | None = None) -> Text:
+def verdict_line(ex: Exchange, caption: str | None = None, *, answered_ms: float | None = None) -> Text:
     """One line above the tabs: what happened to this call and, when it failed, the first reason."""
     text = Text(no_wrap=True, overflow="ellipsis")
     v = ex.validation
@@ -224,8 +224,10 @@ def verdict_line(ex: Exchange, caption: str | None = None) -> Text:
     else:
         text.append(f"✓ {v.outcome or (NO_CHANGE if ex.status == 204 else 'accepted')}", style=OK)
         budget = v.timing.budget_ms if v.timing else 3000.0
-        text.append(f"  {format_ms(ex.duration_ms)} of Okta's {budget / 1000:.0f} s · answered by {ex.source}",
-                    style=DIM)
+        took = format_ms(ex.duration_ms)
+        if answered_ms is not None:  # seen live: the answer left once recorded
+            took = f"answered in {format_ms(answered_ms)} ({took} deciding)"
+        text.append(f"  {took} of Okta's {budget / 1000:.0f} s · by {ex.source}", style=DIM)
         if v.warnings:
             text.append(f"  ! {plural(len(v.warnings), 'warning')}", style=WARN)
     if caption:

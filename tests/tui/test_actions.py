@@ -468,3 +468,52 @@ def _text(widget) -> str:
     console = Console(width=120, record=True)
     console.print(widget.content)
     return console.export_text()
+
+
+async def test_a_call_from_this_machine_can_be_held_with_no_deadline(serve: ServeThread) -> None:
+    app = app_for(serve)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        values = [v for _, v in app.screen.choices]
+        app.screen.query_one(OptionList).highlighted = values.index(("patient", "token"))
+        await pilot.press("enter")
+        await until(lambda: serve.session.breakpoints.patient == {"token"}, "a patient breakpoint")
+        answered = asyncio.ensure_future(post(serve, "/tokenHook"))  # from this machine, as hookdev send
+        await until(lambda: isinstance(app.screen, BreakpointEditor), "the held call")
+        await settle(pilot)
+        assert "no deadline" in str(app.screen.query_one("#countdown").render())
+        assert serve.session.breakpoints.held[0].patient
+        await pilot.press("ctrl+s")
+        assert await answered == 204
+
+
+async def test_a_live_call_says_when_its_answer_left_beside_the_time_spent_deciding(serve: ServeThread) -> None:
+    app = app_for(serve)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await post(serve, "/registrationHook", "registration-ssr")
+        await arrivals(pilot, 9)
+        await until(lambda: "answered in" in str(app.main.query_one("#verdict").render()), "the end-to-end time")
+        assert "ms deciding" in str(app.main.query_one("#verdict").render())
+        await pilot.press("k")  # a call recorded before this inspector attached: its time to decide only
+        await settle(pilot)
+        assert "answered in" not in str(app.main.query_one("#verdict").render())
+
+
+async def test_the_demo_s_deliberate_failures_carry_their_caption(tmp_path: Path) -> None:
+    from hookdev.send.demo import CAPTION_HEADER
+
+    failed = ex(1, "token", "/tokenHook", status=401, source="auth", skipped="refused on purpose",
+                headers=(("Content-Type", "application/json"), (CAPTION_HEADER, "expired token, on purpose")))
+    serve = start_serve(tmp_path, [failed])
+    serve.session.demo = True
+    try:
+        app = app_for(serve)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await until(lambda: "expired token, on purpose" in str(app.main.query_one("#verdict").render()),
+                        "the caption beside the verdict")
+    finally:
+        serve.stop()

@@ -74,9 +74,10 @@ class BreakpointEditor(AnswerEditor):
         self.hold = hold
         self.link = link
         self.clock = clock
-        remaining = float(hold.get("remaining_s", 0.0))
-        self.deadline = clock() + remaining
-        self.total = max(0.1, remaining)
+        remaining = hold.get("remaining_s")
+        self.deadline = None if remaining is None else clock() + float(remaining)
+        """None: a call from this machine, held with no deadline."""
+        self.total = max(0.1, float(remaining or 0.0))
         self.by: str | None = None
 
     def compose_top(self) -> ComposeResult:
@@ -92,10 +93,15 @@ class BreakpointEditor(AnswerEditor):
         self.set_interval(0.1, self.tick)
 
     def remaining(self) -> float:
-        return max(0.0, self.deadline - self.clock())
+        return float("inf") if self.deadline is None else max(0.0, self.deadline - self.clock())
 
     def tick(self) -> None:
-        self.query_one("#countdown", Static).update(countdown_text(self.remaining(), self.total))
+        if self.deadline is None:
+            text = Text.assemble(("no deadline", "bold cyan"), ": a call from this machine waits until ctrl+s sends "
+                                                                "the answer (or its sender gives up)")
+        else:
+            text = countdown_text(self.remaining(), self.total)
+        self.query_one("#countdown", Static).update(text)
 
     def released(self, by: str) -> None:
         """The serve answered the call (this view, another one, the deadline, or its stop)."""

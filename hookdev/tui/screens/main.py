@@ -93,6 +93,10 @@ class MainScreen(MainActions, Screen[None]):
         kind = event.get("event")
         if kind == "exchange":
             self._arrived = True
+            if isinstance(event.get("answered_ms"), (int, float)):
+                self.detail.answered[str(event.get("id"))] = float(event["answered_ms"])
+                if len(self.detail.answered) > 4 * self.cap:
+                    self.detail.answered.clear()
         elif kind == "state":
             self.refresh_status()
         elif kind == "notice":

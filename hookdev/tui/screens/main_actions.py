@@ -154,6 +154,9 @@ class MainActions:
         choices: list[tuple[str, Any]] = [(f"hold the next {KIND_LABELS[k]} call", ("kind", k)) for k in EDITABLE]
         if ex is not None:
             choices.insert(0, (safe_text(f"hold the next call to {ex.request.path}"), ("path", ex.request.path)))
+            if ex.kind in EDITABLE:
+                choices.append((f"hold the next {KIND_LABELS[ex.kind]} call from this machine (hookdev send "
+                                "--timeout 600), with no deadline", ("patient", ex.kind)))
         if state.get("armed") or state.get("armed_paths"):
             choices.insert(0, ("clear every breakpoint", ("clear", None)))
         first = next((i for i, (_, v) in enumerate(choices) if ex is not None and v == ("kind", ex.kind)), 0)
@@ -170,6 +173,10 @@ class MainActions:
             if what == "clear":
                 await self.link.call("disarm")
                 self.notify("breakpoints cleared")
+            elif what == "patient":
+                await self.link.call("arm", kind=value, patient=True)
+                self.notify(f"holding the next {KIND_LABELS.get(value, value)} call from this machine until you "
+                            "send it; one through the tunnel still goes out before Okta's deadline")
             else:
                 await self.link.call("arm", **{what: value})
                 label = safe_text(value) if what == "path" else KIND_LABELS.get(value, value)

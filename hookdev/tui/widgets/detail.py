@@ -55,6 +55,8 @@ class DetailView(Vertical):
         self.loader: Loader | None = None
         self.preferred = "request"
         self._switching = False
+        self.answered: dict[str, float] = {}
+        """For calls seen live: ms from arrival until the answer left (after its commit), by exchange id."""
         self._views: dict[str, RenderableType] = {}
         """Each tab's content for the full record, prepared off the screen's loop (a body can be a megabyte)."""
 
@@ -173,7 +175,7 @@ class DetailView(Vertical):
             return Text("")
         try:
             caption = ex.request.header("X-Hookdev-Demo-Caption") if self.demo else None
-            return fmt.verdict_line(ex, caption)
+            return fmt.verdict_line(ex, caption, answered_ms=self.answered.get(ex.id))
         except Exception as exc:
             log.exception("drawing the verdict of %s failed", ex.id)
             return Text(f"the verdict of {ex.id} could not be drawn ({type(exc).__name__})", style=BAD)
