@@ -10,6 +10,7 @@ from rich.console import Group, RenderableType
 from rich.json import JSON
 from rich.text import Text
 
+from hookdev import jsontext
 from hookdev.io.redact import exchange_secrets, mask_body, mask_headers
 from hookdev.io.render import KIND_LABELS, claim_time, format_ms, plural, span, truncation_note
 from hookdev.io.terminal import is_safe, safe_text
@@ -33,8 +34,8 @@ def _body(body: bytes, reveal: bool) -> RenderableType:
     if not body:
         return Text("(no body)", style=DIM)
     try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
+        parsed = jsontext.loads(body)
+    except ValueError:  # not JSON, or nested deeper than hookdev reads (the same on every interpreter)
         return _cut(body.decode("utf-8", errors="replace"), len(body))
     shown = parsed if reveal else mask_body(parsed)
     if len(body) <= BODY_SHOWN // 2:
@@ -200,38 +201,43 @@ def failing_tab(ex: Exchange) -> str | None:
 
 
 def verdict_line(ex: Exchange, caption: str | None = None, *, answered_ms: float | None = None) -> Text:
-    """One line above the tabs: what happened to this call and, when it failed, the first reason."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+    """One line above the tabs: what happened to this call and, when it failed, the first reason. A demo's
+    caption ("expired token, on purpose") comes right after the verdict, where a narrow screen still shows it."""
     v = ex.validation
+    detail = Text()
     if not ex.auth.ok:
-        text.append(f"✗ auth {ex.auth.reason}", style=BAD)
-        text.append(f"  {safe_text(ex.auth.detail)}")
+        head = Text(f"✗ auth {ex.auth.reason}", style=BAD)
+        detail.append(safe_text(ex.auth.detail))
     elif v.skipped:
-        text.append(f"– refused {ex.status}", style=WARN)
-        text.append(f"  {safe_text(ex.error or v.skipped)}")
+        head = Text(f"– refused {ex.status}", style=WARN)
+        detail.append(safe_text(ex.error or v.skipped))
     elif ex.error and ex.status >= 500:
-        text.append(f"✗ {ex.status} from {ex.source}", style=BAD)
-        text.append(f"  {safe_text(ex.error)}")
+        head = Text(f"✗ {ex.status} from {ex.source}", style=BAD)
+        detail.append(safe_text(ex.error))
     elif not v.ok:
         first = v.problems[0] if v.problems else None
-        text.append(f"✗ answer: {plural(len(v.problems), 'problem') if v.problems else 'too slow'}", style=BAD)
+        head = Text(f"✗ answer: {plural(len(v.problems), 'problem') if v.problems else 'too slow'}", style=BAD)
         if first is not None:
-            text.append(f"  {safe_text(first.message)}")
+            detail.append(safe_text(first.message))
             if first.consequence:
-                text.append(f" → {safe_text(first.consequence)}", style=WARN)
+                detail.append(f" → {safe_text(first.consequence)}", style=WARN)
         elif v.timing is not None:
-            text.append(f"  {safe_text(v.timing.consequence)}")
+            detail.append(safe_text(v.timing.consequence))
     else:
-        text.append(f"✓ {v.outcome or (NO_CHANGE if ex.status == 204 else 'accepted')}", style=OK)
+        head = Text(f"✓ {v.outcome or (NO_CHANGE if ex.status == 204 else 'accepted')}", style=OK)
         budget = v.timing.budget_ms if v.timing else 3000.0
         took = format_ms(ex.duration_ms)
         if answered_ms is not None:  # seen live: the answer left once recorded
             took = f"answered in {format_ms(answered_ms)} ({took} deciding)"
-        text.append(f"  {took} of Okta's {budget / 1000:.0f} s · by {ex.source}", style=DIM)
+        detail.append(f"{took} of Okta's {budget / 1000:.0f} s · by {ex.source}", style=DIM)
         if v.warnings:
-            text.append(f"  ! {plural(len(v.warnings), 'warning')}", style=WARN)
+            detail.append(f"  ! {plural(len(v.warnings), 'warning')}", style=WARN)
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append_text(head)
     if caption:
         text.append(f"  ← {safe_text(caption)}", style="bold magenta")
+    text.append("  ")
+    text.append_text(detail)
     return text
 
 

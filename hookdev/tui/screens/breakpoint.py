@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from hookdev import jsontext
 from hookdev.io.render import KIND_LABELS
 from hookdev.io.terminal import safe_text
 from hookdev.tui.link import ServeLink
@@ -28,7 +29,7 @@ BAR = 30
 
 def _parsed(body: str) -> Any:
     try:
-        return json.loads(body) if body.strip() else None
+        return jsontext.loads(body) if body.strip() else None
     except ValueError:
         return body
 
@@ -48,7 +49,7 @@ def countdown_text(remaining: float, total: float) -> Text:
 def request_text(hold: dict[str, Any]) -> Text:
     body = str(hold.get("request_body", ""))
     try:
-        shown = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        shown = json.dumps(jsontext.loads(body), indent=2, ensure_ascii=False)
     except ValueError:
         shown = body
     text = Text.assemble((f"{safe_text(str(hold.get('method', 'POST')))} {safe_text(str(hold.get('path', '')))}\n",

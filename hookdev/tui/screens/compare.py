@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from hookdev import jsontext
 from hookdev.io.redact import exchange_secrets, mask_body, mask_headers
 from hookdev.io.render import answer_label, auth_label, clock
 from hookdev.io.terminal import safe_text
@@ -29,8 +30,8 @@ DIFF_LINES = 400
 
 def _body(body: bytes) -> str:
     try:
-        return json.dumps(mask_body(json.loads(body)), indent=2, ensure_ascii=False, sort_keys=True)
-    except (ValueError, RecursionError):
+        return json.dumps(mask_body(jsontext.loads(body)), indent=2, ensure_ascii=False, sort_keys=True)
+    except ValueError:
         return body.decode("utf-8", errors="replace")
 
 

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 
+from hookdev import jsontext
 from hookdev.io.render import KIND_LABELS
 from hookdev.io.terminal import safe_text
 from hookdev.models import Headers, Kind, Problem, ResponseSnapshot
@@ -48,7 +49,7 @@ def body_text(body: Any) -> str:
         body = body.decode("utf-8", errors="replace")
     if isinstance(body, str):
         try:
-            return json.dumps(json.loads(body), indent=2)
+            return json.dumps(jsontext.loads(body), indent=2)
         except ValueError:
             return safe_text(body, multiline=True)  # not JSON: a stranger's bytes, shown escaped
     return json.dumps(body, indent=2)
@@ -68,7 +69,7 @@ def read_draft(status_text: str, text: str, headers: Headers = ()) -> tuple[Draf
     parsed = True
     if text.strip():
         try:
-            body = json.loads(text)
+            body = jsontext.loads(text)
         except ValueError as exc:
             parsed = False
             line = getattr(exc, "lineno", "?")

@@ -74,21 +74,22 @@ def _head(s: StatusState) -> Text:
         text.append("  tunnel failed: press !", style="bold red")
     elif not s.public_url:
         text.append(" (no tunnel)", style="dim")
-    text.append(f"  {s.auth}", style="dim")
+    # What went wrong this run comes before what is configured: at 80 columns the end is cut first.
     text.append(f"  {s.calls:,} call{'' if s.calls == 1 else 's'}", style="bold")
     if s.refused:
         text.append(f" · {s.refused:,} refused", style="bold red")
     if s.invalid:
         text.append(f" · {s.invalid:,} invalid", style="bold red")
     if s.armed:
-        text.append(f"  ◆ holding {', '.join(s.armed)}", style="bold yellow")
+        text.append(f"  ◆ holding {', '.join(safe_text(a) for a in s.armed)}", style="bold yellow")
+    if s.notices:
+        text.append(f"  ! {s.notices} notice{'s' if s.notices > 1 else ''}", style="bold yellow")
     if s.filter_text:
         text.append("  filter ", style="dim")
-        text.append(s.filter_text, style="bold reverse")
+        text.append(safe_text(s.filter_text), style="bold reverse")
     if s.stored > s.shown:
         text.append(f"  {s.shown:,} of {s.stored:,} shown", style="dim")
     if s.reveal:
         text.append("  secrets shown", style="bold red")
-    if s.notices:
-        text.append(f"  ! {s.notices} notice{'s' if s.notices > 1 else ''}", style="bold yellow")
+    text.append(f"  {s.auth}", style="dim")
     return text
