@@ -12,12 +12,11 @@ import json
 import shlex
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from hookdev.receiver.store import Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, until
 from tests.okta_api.cli import env, hookdev, write_config
 from tests.okta_api.conftest import PASSWORD
 from tests.okta_double import Org
@@ -45,16 +44,6 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-async def wait_for(what: str, check: Any, deadline_s: float = 30) -> Any:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no {what} within {deadline_s:.0f} s")
-
-
 def notices(out: Path, text: str) -> list[str]:
     return [line["message"] for line in lines(out) if line.get("event") == "notice" and text in line["message"]]
 
@@ -68,10 +57,10 @@ async def test_serve_okta_connects_previews_matches_the_log_and_disconnects(tmp_
     out = tmp_path / "serve.out"
     serve = await start_serve(tmp_path, out, env(org.token) | {"HOME": str(tmp_path)})
     try:
-        public = (await wait_for("tunnel line", lambda: [x for x in lines(out) if x.get("event") == "tunnel"]))[0]
+        public = (await until(lambda: [x for x in lines(out) if x.get("event") == "tunnel"], "the tunnel line", 30))[0]
         public_url = public["public_url"]
-        connected = await wait_for("connect notices", lambda: len(notices(out, "okta: created")) == 2 and
-                                   notices(out, "okta: created"))
+        connected = await until(lambda: len(notices(out, "okta: created")) == 2 and notices(out, "okta: created"),
+                                "the connect notices", 30)
         assert any("inline hook 'hookdev token'" in n and f"{public_url}/tokenHook" in n for n in connected)
         assert any("event hook 'hookdev event'" in n and ", verified" in n for n in connected)
         event_hook = next(h for h in org.hooks.values() if h.kind == "event")
@@ -82,16 +71,16 @@ async def test_serve_okta_connects_previews_matches_the_log_and_disconnects(tmp_
         [result] = previewed.lines()
         exchange_id = result["exchange_id"]
         assert result["ok"] and exchange_id
-        recorded = await wait_for("exchange line", lambda: [x for x in lines(out) if x.get("id") == exchange_id])
+        recorded = await until(lambda: [x for x in lines(out) if x.get("id") == exchange_id], "the exchange line", 30)
         assert recorded[0]["kind"] == "token" and recorded[0]["auth"]["ok"]
 
         store = Store(tmp_path / ".hookdev" / "hookdev.db")
         try:
-            kept = await wait_for("matched System Log event", lambda: store.okta_events(exchange_id))
+            kept = await until(lambda: store.okta_events(exchange_id), "the matched System Log event", 30)
         finally:
             store.close()
         assert [e.event_type for e in kept] == ["inline_hook.executed"]
-        logged = await wait_for("log notice", lambda: notices(out, "okta log:"))
+        logged = await until(lambda: notices(out, "okta log:"), "the log notice", 30)
         assert any("inline_hook.executed  SUCCESS" in n and f"exchange {exchange_id}" in n for n in logged)
         assert kept[0].event["debugContext"]["debugData"]["requestId"] == org.calls[-1]["headers"]["X-Okta-Request-Id"]
     finally:
