@@ -260,16 +260,20 @@ def agent_environment(settings: TunnelSettings, environ: Mapping[str, str] | Non
             if _SHELL_NAME.match(name) and any(fnmatch.fnmatchcase(name, p) for p in patterns)}
 
 
-def write_launcher(path: Path, binary: str, names: Iterable[str]) -> None:
+def write_launcher(path: Path, binary: str, names: Iterable[str], pid_path: Path) -> None:
     """A script that runs the agent with only the named environment variables (pyngrok passes it all).
 
-    It holds names, never values: each is handed on only when set, by the shell that runs the script.
+    It holds names, never values: each is handed on only when set, by the shell that runs the script. Before
+    `start` it notes its own pid (the agent's: `exec` keeps it) and its parent's (this hookdev) in pid_path, as
+    write_pid would: an agent stuck in its startup can then be found and killed without asking pyngrok.
     """
     kept = " ".join(f'${{{name}+"{name}=${name}"}}' for name in sorted(set(names)) if _SHELL_NAME.match(name))
     env = shutil.which("env") or "/usr/bin/env"
+    note_pid = f'printf \'{{"pid": %d, "owner": %d}}\\n\' "$$" "$PPID" > {shlex.quote(str(pid_path))}'
     text = (
         "#!/bin/sh\n"
         "# Written by hookdev: runs the ngrok agent with only the environment it needs.\n"
+        f'if [ "$1" = start ]; then {note_pid}; fi\n'
         f'exec {shlex.quote(env)} -i {kept} {shlex.quote(binary)} "$@"\n'
     )
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -536,7 +540,7 @@ class NgrokTunnel:
                                   "it could stop it, left running")
         if os.name == "posix":  # pyngrok hands the agent hookdev's whole environment: go through a launcher
             launcher = self._config_path.with_name(LAUNCHER_NAME)
-            await asyncio.to_thread(write_launcher, launcher, binary, env)
+            await asyncio.to_thread(write_launcher, launcher, binary, env, self.pid_path)
             binary = str(launcher)
         self._pyngrok = self._pyngrok_config(binary)
         self._port, self._stopping = local_port, False
@@ -590,24 +594,36 @@ class NgrokTunnel:
         try:
             return await asyncio.wait_for(asyncio.shield(launch), self._launch_timeout)
         except BaseException as exc:
-            if not launch.done():
-                self._kill_starting_agent()
+            while not launch.done():  # the agent may not have started yet when the time ran out: try again
+                await asyncio.to_thread(self._kill_starting_agent)
+                await asyncio.wait({launch}, timeout=0.05)
             with contextlib.suppress(BaseException):
                 await launch
             await self._kill()
+            await asyncio.to_thread(self._forget_starting_agent)
             if isinstance(exc, TimeoutError):
                 raise TunnelError(f"the ngrok agent did not come up within {self._launch_timeout:g} s",
                                   fix="run the configured binary with `version` to check it is the ngrok agent v3"
                                   ) from None
             raise
 
+    def _forget_starting_agent(self) -> None:
+        """Remove the pid the launcher noted for an agent that never came up (it is gone: killed or exited)."""
+        noted = _read_pid(self.pid_path)
+        if noted is not None and noted[1] == os.getpid():
+            remove_pid(self.pid_path, noted[0])
+
     def _kill_starting_agent(self) -> None:
         # pyngrok holds its process lock for the whole startup, so its kill() would wait for the very thing stuck;
-        # killing the child directly ends the startup thread's blocking read.
-        assert self._pyngrok is not None
-        starting = ngrok_process._current_processes.get(self._pyngrok.ngrok_path)
-        if starting is not None and starting.proc.poll() is None:
-            starting.proc.kill()
+        # killing the child directly ends the startup thread's blocking read. The launcher noted its pid; with no
+        # launcher (not POSIX) nothing is noted, and the launch ends only when pyngrok's own startup does.
+        noted = _read_pid(self.pid_path)
+        if noted is None or noted[1] != os.getpid():
+            return
+        command = _command_line(noted[0])
+        if command is not None and str(self._config_path) in command:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(noted[0], signal.SIGKILL)
 
     async def _launch(self) -> str:
         assert self._pyngrok is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hookdev"
@@ -18,7 +19,9 @@ def imports_of(path: Path) -> set[str]:
     return names
 
 
+@functools.cache
 def modules() -> dict[str, set[str]]:
+    """Every module's imports, parsed once for all the rules (the package does not change during a run)."""
     return {str(p.relative_to(PACKAGE)): imports_of(p) for p in PACKAGE.rglob("*.py")}
 
 

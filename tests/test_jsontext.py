@@ -7,8 +7,13 @@ import json
 import pytest
 
 from hookdev import jsontext
+from hookdev.cli.send import pretty
+from hookdev.io.render import show_report
 from hookdev.jsontext import MAX_DEPTH, TooDeep, depth
-from tests.conftest import SAMPLES
+from hookdev.models import RequestSnapshot, ResponseSnapshot
+from hookdev.okta.outcome import outcome
+from hookdev.okta.syslog import call_of
+from tests.conftest import SAMPLES, make_exchange
 
 
 @pytest.mark.parametrize(
@@ -64,3 +69,20 @@ def test_a_wide_body_with_many_brackets_is_not_deep():
 def test_malformed_json_still_raises_the_parsers_error():
     with pytest.raises(json.JSONDecodeError):
         jsontext.loads(b"{not json")
+
+
+DEEP_BODIES = {"balanced-3000": b"[" * 3000 + b"]" * 3000, "open-50000": b"[" * 50_000}
+
+
+@pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
+def test_a_recorded_body_too_deep_to_read_is_shown_as_text_on_every_interpreter(body):
+    # The receiver refuses such a body with a 400 but records it; every later view of it must still work.
+    request = RequestSnapshot(method="POST", path="/tokenHook", headers=(("Content-Type", "application/json"),),
+                              body=body)
+    ex = make_exchange(request=request, response=ResponseSnapshot(status=200, body=body))
+    report = show_report(ex)
+    assert report.count("[" * 1000) >= 2  # the request and the answer, each as the text that came
+    assert show_report(ex, reveal=True) == report
+    assert outcome("token", 200, body) == outcome("token", 200, b"not json")
+    assert call_of(ex, {}).exchange_id == ex.id
+    assert pretty(body) == body.decode()

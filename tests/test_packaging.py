@@ -64,12 +64,16 @@ def test_the_wheel_carries_every_sample_and_its_readme(wheel: Path) -> None:
     assert packed == in_checkout and "README.md" in packed and "responses/token.json" in packed
 
 
-def test_the_wheel_says_its_version_and_licence_once(wheel: Path) -> None:
+def test_the_wheel_is_typed_and_says_its_version_and_licence_once(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
+        # Without the marker, a user's mypy would not read hookdev's types (tests/test_user_typing.py reads the
+        # checkout, where mypy does not ask for it).
+        assert "hookdev/py.typed" in archive.namelist()
         [metadata] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
         headers = Parser().parsestr(archive.read(metadata).decode(), headersonly=True)
         licence = [n for n in archive.namelist() if n.endswith("licenses/LICENSE")]
     assert headers["Version"] == hookdev.__version__  # pyproject reads it from hookdev/__init__.py
+    assert "Typing :: Typed" in headers.get_all("Classifier")
     assert headers["License-Expression"] == "MIT" and licence
     assert "Programming Language :: Python :: 3.13" in headers.get_all("Classifier")
     assert any(url.startswith("Changelog, ") for url in headers.get_all("Project-URL"))

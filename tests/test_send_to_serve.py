@@ -15,24 +15,35 @@ import pytest
 from hookdev.cli import main
 from tests.conftest import ROOT
 
+# One serve for the module, on one worker: each test sends its own calls and reads only what they recorded.
+pytestmark = pytest.mark.xdist_group("oauth_serve")
 
-@pytest.fixture
-def oauth_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """`serve --auth oauth` in tmp_path (its local authorization server issues the tokens); yields its URL."""
-    monkeypatch.chdir(tmp_path)
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """`serve --auth oauth` in a project folder (its local authorization server issues the tokens)."""
+    folder = tmp_path_factory.mktemp("project")
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
         [sys.executable, "-m", "hookdev", "serve", "--json", "--port", "0", "--auth", "oauth"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
         first = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
         assert first["event"] == "listening"
-        yield first["url"]
+        yield folder, first["url"]
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+@pytest.fixture
+def oauth_serve(project: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """The serve's URL, with the test working in its project folder (its hookdev.toml, its store)."""
+    folder, url = project
+    monkeypatch.chdir(folder)
+    return url
 
 
 def test_send_uses_the_running_serves_auth_mode(oauth_serve: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -78,18 +79,16 @@ def test_json_lines_then_clean_stop_on_sigterm(tmp_path):
 
 
 def test_busy_port_is_a_clear_config_error(tmp_path):
-    proc, url = start_serve(tmp_path)
-    try:
-        port = url.rsplit(":", 1)[1]
+    with socket.socket() as taken:  # whatever holds the port: another serve, or any other program
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
         second = subprocess.run(
             [sys.executable, "-m", "hookdev", "serve", "--headless", "--port", port, "--store", str(tmp_path / "b.db")],
             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=20,
         )
-        assert second.returncode == 2
-        assert "--port 0" in second.stderr and "server.port" in second.stderr
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    assert second.returncode == 2
+    assert "--port 0" in second.stderr and "server.port" in second.stderr
 
 
 def test_sigkill_under_load_loses_no_answered_exchange(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from hookdev.errors import StoreError
 from hookdev.models import AuthVerdict, Problem, ResponseSnapshot, Timing, Validation
 from hookdev.receiver.store import MIGRATIONS, SCHEMA_VERSION, Filter, Store
-from tests.conftest import make_exchange
+from tests.conftest import make_exchange, until
 
 
 def test_round_trip_keeps_every_field(tmp_path):
@@ -158,7 +158,6 @@ async def test_read_only_store_still_answers_and_resumes(tmp_path):
     store = Store(tmp_path / "s.db")
     store.start()
     assert await store.add(make_exchange())
-    store._reader.execute("PRAGMA query_only = 0")
     # Simulate a disk that refuses writes: make the writer's INSERTs fail, then heal it.
     import hookdev.receiver.store as store_module
 
@@ -411,10 +410,7 @@ async def test_text_is_indexed_after_the_answer_and_caught_up_after_a_kill(tmp_p
     store.start()
     try:
         assert await store.add(make_exchange(body={"who": "nia again"}))
-        deadline = asyncio.get_running_loop().time() + 10
-        while store.count(Filter(text="nia")) < 2:
-            assert asyncio.get_running_loop().time() < deadline, "the text index never caught up"
-            await asyncio.sleep(0.01)
+        await until(lambda: store.count(Filter(text="nia")) == 2, "the text index to catch up")
         assert store.count() == 2
     finally:
         store.close()

@@ -129,6 +129,11 @@ class KeySetCache:
             await self._own_http.close()
             self._own_http = None
 
+    def published_alg(self, key: PyJWK) -> str | None:
+        """The alg the issuer published with `key` (a JWK may leave it out, and PyJWK then guesses one)."""
+        alg = self._published.get(key.key_id or "", {}).get("alg")
+        return alg if isinstance(alg, str) else None
+
     def holds(self, key: PyJWK) -> bool:
         """Whether `key` (an object this cache handed out) is still in the issuer's key set."""
         return self._keys.get(key.key_id or "") is key

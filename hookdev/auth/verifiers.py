@@ -236,7 +236,7 @@ class OAuthVerifier:
             self._signed.pop(token, None)
             return no(found.reason or "unknown_kid", found.detail)
         if signed is None or signed.key is not found.key:
-            problem = _signature_problem(token, found.key, alg)
+            problem = _signature_problem(token, found.key, alg, self.keys.published_alg(found.key))
             if problem:
                 self._signed.pop(token, None)
                 return no("bad_signature", problem)
@@ -323,11 +323,11 @@ def _no(
     return AuthVerdict(scheme="oauth", ok=False, reason=reason, detail=detail, token_header=header, claims=claims)
 
 
-def _signature_problem(token: str, key: jwt.PyJWK, alg: str) -> str | None:
+def _signature_problem(token: str, key: jwt.PyJWK, alg: str, published_alg: str | None) -> str | None:
     kid = key.key_id or "(no kid)"
-    if key.algorithm_name != alg and key._jwk_data.get("alg"):
+    if published_alg is not None and published_alg != alg:
         return (
-            f"the token says alg {alg} but key {kid} is for {key.algorithm_name}; the token was altered or mis-signed"
+            f"the token says alg {alg} but key {kid} is for {published_alg}; the token was altered or mis-signed"
         )
     try:
         jwt.decode(

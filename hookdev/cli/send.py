@@ -10,6 +10,7 @@ import textwrap
 from http import HTTPStatus
 from pathlib import Path
 
+from hookdev import jsontext
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.config import AUTH_MODES, Settings
@@ -120,8 +121,8 @@ def pretty(body: bytes) -> str:
     if not body.strip():
         return "(empty body)"
     try:
-        return json.dumps(json.loads(body), indent=2)
-    except (ValueError, RecursionError):
+        return json.dumps(jsontext.loads(body), indent=2)
+    except ValueError:
         return body.decode("utf-8", errors="replace")
 
 

@@ -7,7 +7,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from hookdev import jsonfast
+from hookdev import jsonfast, jsontext
 from hookdev.io.redact import exchange_secrets, mask_body, mask_headers
 from hookdev.io.terminal import safe_text
 from hookdev.models import Exchange
@@ -151,8 +151,8 @@ def _pretty(body: bytes, reveal: bool) -> str:
     if not body:
         return "(empty)"
     try:
-        parsed: Any = json.loads(body)
-    except (ValueError, RecursionError):
+        parsed: Any = jsontext.loads(body)  # a recorded body deeper than hookdev reads is shown as text
+    except ValueError:
         return safe_text(body.decode("utf-8", errors="replace"), multiline=True)
     # ensure_ascii: every control or format character inside a JSON string comes out as a \u escape
     return json.dumps(parsed if reveal else mask_body(parsed), indent=2, ensure_ascii=True)

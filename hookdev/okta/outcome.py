@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from hookdev import jsontext
 from hookdev.models import Kind
 
 
@@ -54,8 +54,8 @@ def outcome(kind: Kind, status: int, body: bytes) -> Outcome:
 
 def _parsed(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
+        return jsontext.loads(body)
+    except ValueError:
         return None
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hookdev import jsontext
 from hookdev.models import Exchange
 
 HOOK_EVENTS_FILTER = 'eventType sw "inline_hook." or eventType sw "event_hook."'
@@ -73,8 +73,8 @@ def call_of(exchange: Exchange, hook_by_kind: Mapping[str, str]) -> Call:
     hook: str | None = None
     body: Any = None
     try:
-        body = json.loads(exchange.request.body) if exchange.request.body else None
-    except (ValueError, RecursionError):
+        body = jsontext.loads(exchange.request.body) if exchange.request.body else None
+    except ValueError:
         body = None
     if isinstance(body, dict):
         if rid is None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -258,3 +259,28 @@ def test_oauth_without_issuer_uses_the_local_one_or_says_what_to_set() -> None:
 async def test_none_mode_accepts_everything() -> None:
     verdict = await build_verifier(AuthSettings(mode="none")).verify(request_with())
     assert (verdict.ok, verdict.scheme, verdict.reason) == (True, "none", None)
+
+
+@pytest.mark.parametrize("published", [True, False], ids=["alg-published", "alg-left-out"])
+async def test_a_key_published_for_one_alg_refuses_a_token_signed_with_another(
+    key_server: KeyServer, rsa_keys, published: bool
+) -> None:
+    # The same RSA key can sign RS384; only the alg its issuer published with it says that it should not.
+    jwk = rsa_keys["main"].jwk()
+    if not published:
+        del jwk["alg"]
+    key_server.keys = [jwk]
+    settings = AuthSettings(mode="oauth", issuer=key_server.issuer, audience=AUDIENCE, client_id=CLIENT_ID,
+                            scope=SCOPE, algorithms=("RS256", "RS384"))
+    verifier = build_verifier(settings)
+    token = jwt.encode(claims_for(key_server.issuer), rsa_keys["main"].private, algorithm="RS384",
+                       headers={"kid": rsa_keys["main"].kid})
+    try:
+        verdict = await verifier.verify(bearer(token))
+    finally:
+        await verifier.close()
+    if published:
+        assert (verdict.ok, verdict.reason) == (False, "bad_signature")
+        assert "the token says alg RS384 but key kid-main is for RS256" in verdict.detail
+    else:
+        assert verdict.ok, verdict.detail

@@ -19,7 +19,7 @@ CHILD = r'''
 import asyncio, json, resource, sys
 from pathlib import Path
 import aiohttp
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, until
 from tests.reliability.live import live_session
 
 BODY = (SAMPLES / "token.json").read_bytes()
@@ -44,7 +44,8 @@ async def main(tmp):
             resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         out["after"], later = await post(session, BODY)
         out["last_error_after"] = session.store.last_error
-        await asyncio.sleep(0)
+        # The session tells of the store's health from a listener, which runs just after the answer is sent.
+        await until(lambda: any("works again" in m for _, m in session.seen_notices), "the works-again notice")
         out["held_recorded"] = session.store.get(held) is not None
         out["later_recorded"] = session.store.get(later) is not None
         out["notices"] = session.seen_notices

@@ -6,7 +6,7 @@ import asyncio
 import json
 import socket
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -19,8 +19,20 @@ from tests.reliability.live import TOKEN_BODY, live_session
 Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await asyncio.sleep(30)
+@pytest.fixture
+async def test_over() -> AsyncIterator[asyncio.Event]:
+    """Set when the test is over: a peer that must be slower than any timeout waits for it."""
+    over = asyncio.Event()
+    yield over
+    over.set()
+
+
+def hanging(test_over: asyncio.Event) -> Behaviour:
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await test_over.wait()  # never answers while the test runs, however long its timeout takes to come
+        writer.close()
+
+    return hang
 
 
 async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -71,13 +83,13 @@ async def call(session, path: str = "/tokenHook", headers: dict[str, str] | None
 
 @pytest.mark.parametrize("fault, status, says", [
     ("refuses", 502, "nothing is listening"),
-    ("hangs", 504, "did not answer within 0.5 s"),
+    ("hangs", 504, "did not answer within 0.2 s"),
     ("resets", 502, "reset the connection"),
     ("garbage", 502, "answered with something that is not HTTP"),
     ("half_answer", 502, "did not send a usable HTTP answer"),
 ])
-async def test_forward_upstream_faults_are_answered_and_recorded(tmp_path, fault, status, says):
-    behaviours = {"hangs": hang, "resets": reset, "garbage": garbage, "half_answer": half_answer}
+async def test_forward_upstream_faults_are_answered_and_recorded(tmp_path, test_over, fault, status, says):
+    behaviours = {"hangs": hanging(test_over), "resets": reset, "garbage": garbage, "half_answer": half_answer}
     server = None
     if fault == "refuses":
         upstream = closed_port()
@@ -86,7 +98,7 @@ async def test_forward_upstream_faults_are_answered_and_recorded(tmp_path, fault
     try:
         # Only a hung upstream may meet the timeout; every other fault is answered at once however busy the
         # machine is, so it gets a timeout no load can reach.
-        responses = {"forward": upstream, "forward_timeout": 0.5 if fault == "hangs" else 60}
+        responses = {"forward": upstream, "forward_timeout": 0.2 if fault == "hangs" else 60}
         async with live_session(tmp_path, responses=responses) as session:
             got, payload = await call(session)
             assert got == status and "the service behind hookdev did not answer" in payload["error"]
@@ -102,14 +114,16 @@ async def test_forward_upstream_faults_are_answered_and_recorded(tmp_path, fault
             server.close()
 
 
-async def key_set_server(kind: str) -> tuple[asyncio.AbstractServer | None, str]:
+async def key_set_server(kind: str, test_over: asyncio.Event) -> tuple[asyncio.AbstractServer | None, str]:
     if kind == "refuses":
         return None, closed_port()
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         if kind == "hangs":
-            await asyncio.sleep(30)
+            await test_over.wait()
+            writer.close()
+            return
         bodies = {"error_500": (500, b"oops"), "not_json": (200, b"<html>"), "no_keys": (200, b'{"keys": "x"}')}
         code, body = bodies[kind]
         writer.write(
@@ -122,8 +136,8 @@ async def key_set_server(kind: str) -> tuple[asyncio.AbstractServer | None, str]
 
 
 @pytest.mark.parametrize("kind", ["refuses", "hangs", "error_500", "not_json", "no_keys"])
-async def test_key_set_fetch_faults_refuse_the_call_clearly(tmp_path, kind):
-    server, base = await key_set_server(kind)
+async def test_key_set_fetch_faults_refuse_the_call_clearly(tmp_path, test_over, kind):
+    server, base = await key_set_server(kind, test_over)
     try:
         auth = {"mode": "oauth", "issuer": base + "/oauth2/default"}
         async with live_session(tmp_path, auth=auth) as session:
