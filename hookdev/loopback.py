@@ -26,3 +26,13 @@ def is_remote_url(url: str) -> bool:
     except ValueError:
         return True
     return not is_loopback_host(host)
+
+
+def reachable_host(bind: str) -> str:
+    """The host part of a URL that reaches a server bound to `bind`: a wildcard address becomes this machine's
+    loopback of the same family (a URL to 0.0.0.0 or [::] is no address to give anyone), IPv6 gets brackets."""
+    if bind in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if bind == "::":
+        return "[::1]"
+    return f"[{bind}]" if ":" in bind else bind

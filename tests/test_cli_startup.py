@@ -71,3 +71,56 @@ def test_no_command_prints_the_list(capsys: pytest.CaptureFixture[str]) -> None:
     for command, (_module, line) in COMMANDS.items():
         assert command in out
         assert line.split()[0] in out
+
+
+def undescribed(help_text: str) -> list[str]:
+    """The arguments a --help lists with no word on what they are."""
+    lines = help_text.splitlines()
+    missing, in_arguments = [], False
+    for i, text in enumerate(lines):
+        if not text.strip():
+            in_arguments = False  # argparse separates its sections, and the epilog, by blank lines
+        elif not text.startswith(" "):
+            in_arguments = text in ("positional arguments:", "options:", "optional arguments:")
+        elif in_arguments and not text.startswith("   "):
+            entry = text.strip()
+            wrapped = i + 1 < len(lines) and lines[i + 1].startswith("   ")  # help on the next lines
+            if "  " not in entry and not wrapped:
+                missing.append(entry)
+    return missing
+
+
+def test_the_argument_check_sees_an_argument_without_help() -> None:
+    text = ("usage: x\n\npositional arguments:\n  ID\n  FILE        a file\n\noptions:\n  --json\n"
+            "  -o FILE, --output FILE\n                        write here\n\nexamples:\n  x ID\n")
+    assert undescribed(text) == ["ID", "--json"]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_command_help_has_examples_and_says_what_each_argument_is(
+        command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "\nexamples:\n  hookdev " + command in out, f"`hookdev {command} --help` shows no example"
+    assert undescribed(out) == [], f"`hookdev {command} --help` leaves these undescribed: {undescribed(out)}"
+
+
+def test_top_level_help_has_examples_of_real_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    examples = out.split("\nexamples:\n", 1)[1].split("\n\n", 1)[0]
+    used = {text.split()[1] for text in examples.splitlines() if text.startswith("  hookdev ")}
+    assert {"demo", "init", "serve", "inspect", "send", "list"} <= used <= set(COMMANDS)
+    assert "inspect" in out.split("examples:")[0], "every command is listed, inspect included"
+
+
+def test_serve_help_tells_the_inspector_is_a_process_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "The inspector is a process of its own (`hookdev inspect`)" in out
+    assert "--json print JSON lines instead of text (implies --headless)" in out
+    assert "serve says how many calls it recorded, and where" in out

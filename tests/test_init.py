@@ -114,6 +114,26 @@ def test_init_adds_only_what_an_existing_gitignore_lacks(tmp_path: Path) -> None
     assert (tmp_path / ".gitignore").read_text() == before, "a second init adds nothing"
 
 
+def test_init_reads_rooted_and_slashless_gitignore_entries_as_present(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".gitignore").write_text("/.env\n/.hookdev\n")
+    assert init(tmp_path, "saml") == 0
+    assert (tmp_path / ".gitignore").read_text() == "/.env\n/.hookdev\n"
+    assert ".gitignore" not in capsys.readouterr().out, "nothing to add, nothing said"
+    (tmp_path / ".gitignore").write_text("/.env\n")
+    assert init(tmp_path, "saml", "--force") == 0
+    assert (tmp_path / ".gitignore").read_text().splitlines() == [
+        "/.env", "", "# hookdev: credentials and captured calls", ".hookdev/"]
+    assert f"added .hookdev/ to {tmp_path / '.gitignore'}" in capsys.readouterr().out
+
+
+def test_init_creates_a_missing_gitignore_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert init(tmp_path, "event") == 0
+    assert (tmp_path / ".gitignore").read_text().splitlines() == [
+        "# hookdev: credentials and captured calls", ".env", ".hookdev/"]
+    assert f"created {tmp_path / '.gitignore'} with .env and .hookdev/" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("spelling", ["password_import", "password-import", "Password-Import"])
 def test_init_takes_either_spelling_of_a_kind(tmp_path: Path, spelling: str) -> None:
     assert init(tmp_path, spelling) == 0

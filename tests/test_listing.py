@@ -86,13 +86,15 @@ def test_show_unknown_id_and_missing_store_exit_1_with_a_hint(tmp_path, capsys):
     assert "nothing recorded yet" in capsys.readouterr().err
 
 
-def test_show_ambiguous_prefix_asks_for_more(tmp_path, capsys):
+def test_show_ambiguous_prefix_is_a_usage_error_naming_the_ids(tmp_path, capsys):
     s = Store(tmp_path / "s.db")
     s.add_now(make_exchange(id="eeee00000001t"))
     s.add_now(make_exchange(id="eeee00000002t"))
     s.close()
-    assert main(["show", "eeee", "--store", str(tmp_path / "s.db")]) == 1
-    assert "more than one" in capsys.readouterr().err
+    assert main(["show", "eeee", "--store", str(tmp_path / "s.db")]) == 2
+    err = capsys.readouterr().err
+    assert "'eeee' matches more than one exchange" in err and "eeee00000001t, eeee00000002t" in err
+    assert main(["show", "eeee00000002", "--store", str(tmp_path / "s.db")]) == 0
 
 
 def test_list_text_has_a_header_row_over_aligned_columns(tmp_path, capsys):

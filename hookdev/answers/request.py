@@ -119,7 +119,8 @@ def to_answer(result: Any) -> Answer:
         elif len(result) == 3:
             body, status, headers = result
         else:
-            raise BadReturn(f"returned a tuple of {len(result)} items; {RETURN_HELP}")
+            items = "1 item" if len(result) == 1 else f"{len(result)} items"
+            raise BadReturn(f"returned a tuple of {items}; {RETURN_HELP}")
     elif isinstance(result, int) and not isinstance(result, bool):
         body, status = None, result
     elif result is None:

@@ -44,8 +44,18 @@ URL it prints (through `--tunnel` for a real org), and every call is checked and
 """
 
 EPILOG = """\
+examples:
+  hookdev demo                  sample calls of every kind, all local: no Okta org, no ngrok account
+  hookdev init token            hooks.py, hookdev.toml and .env for Okta's token hook guide
+  hookdev serve                 receive calls on http://127.0.0.1:8080, shown in the inspector
+  hookdev inspect               one more inspector on that serve (another terminal, a tmux pane)
+  hookdev send token --to http://127.0.0.1:8080/tokenHook
+                                act as Okta, from another terminal
+  hookdev list --kind token     what was recorded; `hookdev show ID` shows one call in full
+
+`hookdev COMMAND --help` has each command's options and examples.
 exit codes: 0 ok, 1 the thing the command is about failed (invalid answer, failed send),
-2 usage or configuration error.
+2 usage or configuration error (an unknown kind or sample, a --to that is not an http(s) URL).
 settings: hookdev.toml in this folder (or --config), then HOOKDEV_<SECTION>_<KEY> variables,
 then flags. A .env with USER and PASSWORD sets the Basic credentials, as in Okta's samples.
 """

@@ -16,21 +16,29 @@ from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, STOP_SIGNALS, add_config_arg, settings_from
 from hookdev.config import AuthServerSettings, Settings
 from hookdev.errors import ConfigError
+from hookdev.loopback import reachable_host
 
 DESCRIPTION = """\
-Run the local OAuth 2.0 authorization server on its own (it is also mounted inside `hookdev serve`
-under authserver.path). Okta's OAuth 2.0 inline hooks, or `hookdev send`, get client_credentials
-tokens from its token URL; `serve` in oauth mode verifies them against its key set.
+Run the local OAuth 2.0 authorization server on its own (`hookdev serve` also mounts it, under
+authserver.path, unless [auth] issuer is an Okta org). Okta's OAuth 2.0 inline hooks, or `hookdev send`,
+get client_credentials tokens from its token URL; `serve` in oauth mode verifies them against its key set.
+"""
 
+EPILOG = """\
+examples:
   hookdev authserver                      listen on 127.0.0.1:8081 (authserver.port)
   hookdev authserver --port 0 --json      pick a free port, print one JSON line
   hookdev authserver rotate --grace 3600  new signing key; the old one stays published for an hour
+
+Clients and their secrets are [[authserver.clients]] in hookdev.toml; without one, the client is
+okta-hooks with hookdev's built-in secret, which is public (the banner says which applies).
+exit codes: 0 stopped cleanly or rotated, 2 a bad setting or a port in use.
 """
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "authserver", help=summary("authserver"), description=DESCRIPTION,
+        "authserver", help=summary("authserver"), description=DESCRIPTION, epilog=EPILOG,
         formatter_class=HELP_FORMAT,
     )
     parser.add_argument("action", nargs="?", choices=["rotate"], help="rotate: make a new signing key and exit")
@@ -89,8 +97,7 @@ async def _serve(settings: Settings, host: str, port: int, as_json: bool) -> int
                 "pick another with --port, or --port 0 for a free one",
             ) from exc
         bound = runner.addresses[0][1]
-        shown = f"[{host}]" if ":" in host else host
-        url = f"http://{'127.0.0.1' if host == '0.0.0.0' else shown}:{bound}"
+        url = f"http://{reachable_host(host)}:{bound}"
         issuer = url + settings.authserver.path
         listening = json.dumps({"event": "listening", "url": url, "issuer": issuer})
         print(listening if as_json else _banner(settings, issuer), flush=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hookdev import __version__
 from hookdev.cli.init import GUIDES, Guide
-from hookdev.config import Settings
+from hookdev.config import SECTIONS, Settings
 from hookdev.io.redact import mask_value
 from hookdev.io.terminal import safe_text
 from hookdev.okta.kinds import kind_named
@@ -29,8 +31,16 @@ class Answering:
 
     summary: str
     warnings: tuple[str, ...] = ()
+    """What the user should fix before the first call; the inspector gets each as a notice too."""
     kinds: tuple[str, ...] = field(default=())
     """Kinds (or paths) the user's handler answers, in the order its guide would try them."""
+    handler_error: str | None = None
+    """Why the handler file cannot answer yet. The file announces it as a notice of its own when it loads, so the
+    banner shows it and the start-up notices leave that one out rather than say it twice."""
+
+    def said(self, message: str) -> bool:
+        """Whether a start-up notice repeats what the banner already says."""
+        return self.handler_error is not None and message.startswith(self.handler_error)
 
 
 async def answering(session: Session) -> Answering:
@@ -44,8 +54,7 @@ async def answering(session: Session) -> Answering:
         loaded = await handlers.current()
         name = _shown(s, s.responses.handler)
         if loaded.error is not None:
-            warning = f"{loaded.error}; until then calls get a 500"
-            return Answering(f"{name} (not usable yet, see the warning)", (warning,))
+            return Answering(f"{name} (not usable yet, see the warning)", handler_error=loaded.error)
         names = [*loaded.by_path, *loaded.by_kind] + (["default"] if loaded.fallback else [])
         functions = ", ".join(names) or "nothing yet"
         rest = "" if loaded.fallback else f"; templates in {templates} for the rest"
@@ -71,13 +80,23 @@ def _shown(settings: Settings, value: str) -> str:
         return str(path)
 
 
-def config_line(settings: Settings) -> str:
+def config_line(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    """Where the settings came from: the files read, and the HOOKDEV_* variables that override them."""
+    environ = os.environ if environ is None else environ
+    variables = sorted(name for name in environ if _setting_variable(name))
+    overridden = f"; overridden by {', '.join(variables)} from the environment" if variables else ""
     if not settings.sources:
-        return "built-in defaults (`hookdev init KIND` writes a hookdev.toml)"
+        return f"built-in defaults (`hookdev init KIND` writes a hookdev.toml){overridden}"
     files = ", ".join(_shown(settings, source) for source in settings.sources)
     if not any(Path(source).suffix == ".toml" for source in settings.sources):
-        return f"{files}, otherwise built-in defaults (no hookdev.toml here)"
-    return files
+        return f"{files}, otherwise built-in defaults (no hookdev.toml here){overridden}"
+    return files + overridden
+
+
+def _setting_variable(name: str) -> bool:
+    """Whether an environment variable is one load_settings reads as a setting (HOOKDEV_<SECTION>_<KEY>)."""
+    section, _, key = name.removeprefix("HOOKDEV_").lower().partition("_")
+    return name.startswith("HOOKDEV_") and section in SECTIONS and bool(key)
 
 
 def bind_warning(host: str, port: int) -> str | None:
@@ -89,7 +108,8 @@ def bind_warning(host: str, port: int) -> str | None:
     if address.is_loopback:
         return None
     where = "every network this machine is on" if address.is_unspecified else f"the network of {host}"
-    return (f"listening on {host}:{port}: anyone on {where} can call it, tunnel or not "
+    shown = f"[{host}]" if address.version == 6 else host
+    return (f"listening on {shown}:{port}: anyone on {where} can call it, tunnel or not "
             "(--host 127.0.0.1 keeps it to this machine)")
 
 
@@ -135,6 +155,8 @@ def banner(session: Session, how: Answering) -> str:
     else:
         lines.append("  tunnel       off (add --tunnel so Okta can reach this laptop)")
     lines.append(f"  answers      {how.summary}")
+    if how.handler_error is not None:
+        lines.append(f"  warning      {how.handler_error}; until then calls get a 500")
     lines += [f"  warning      {w}" for w in how.warnings]
     lines.append(f"  auth         {auth_hint(s, session.issuer)}")
     if s.authserver.mount:

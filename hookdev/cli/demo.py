@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Start the receiver and a stream of sample Okta hook calls, all local.",
                        epilog=EPILOG, formatter_class=HELP_FORMAT)
     p.add_argument("--headless", action="store_true", help="no inspector: print one line per call")
-    p.add_argument("--json", action="store_true", help="with --headless: JSON lines instead of text")
+    p.add_argument("--json", action="store_true", help="JSON lines instead of text (implies --headless)")
     p.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds between calls (default 1)")
     p.add_argument("--count", type=int, metavar="N", help="stop sending after N calls (headless: then exit)")
     p.add_argument("--dir", metavar="FOLDER", help="keep the store, keys and answers here (default: a temp folder)")

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
-from hookdev.cli.listing import open_store
+from hookdev.cli.listing import find_exchange, open_store
 from hookdev.config import Settings
-from hookdev.errors import ConfigError, HookdevError
+from hookdev.errors import HookdevError
 from hookdev.io.export import payload_filename, to_curl, to_har, to_payload
 from hookdev.io.render import plural
+from hookdev.loopback import reachable_host
 from hookdev.models import Exchange
 from hookdev.receiver.store import Store
 from hookdev.runtime import read_runtime
@@ -38,7 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=HELP_FORMAT,
     )
     p.add_argument("ids", metavar="ID", nargs="*", help="exchange ids or unique prefixes (default: all)")
-    p.add_argument("--format", required=True, choices=("har", "curl", "payload"))
+    p.add_argument("--format", required=True, choices=("har", "curl", "payload"),
+                   help="har: one file for devtools and `hookdev import`; curl: command lines to paste; "
+                        "payload: request files `hookdev send` takes")
     add_config_arg(p)
     add_store_arg(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (a folder for payload)")
@@ -53,30 +56,24 @@ def receiver_url(settings: Settings, store_path: Path) -> str:
     running = read_runtime(store_path)
     if running and isinstance(running.get("url"), str):
         return running["url"]
-    host = settings.server.host
-    host = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
-    return f"http://{host}:{settings.server.port}"
+    return f"http://{reachable_host(settings.server.host)}:{settings.server.port}"
 
 
-def _select(store: Store, ids: list[str], where: Path) -> list[Exchange]:
+def _select(store: Store, ids: list[str]) -> list[Exchange]:
     if not ids:
         return store.list()
-    found = []
-    for ident in ids:
-        ex = store.get(ident)
-        if ex is None:
-            raise HookdevError(f"no exchange {ident!r} in {where} (see `hookdev list`)")
-        found.append(ex)
-    return found
+    return [find_exchange(store, ident) for ident in ids]
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    if args.to and not args.to.startswith(("http://", "https://")):
-        raise ConfigError("--to", f"must be an http:// or https:// URL, got {args.to!r}")
+    if args.to:
+        from hookdev.send.sender import check_url
+
+        check_url(args.to)
     store = open_store(settings)
     try:
-        exchanges = _select(store, args.ids, store.path)
+        exchanges = _select(store, args.ids)
     finally:
         store.close()
     redact = not args.unredacted

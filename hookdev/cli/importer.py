@@ -24,10 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import",
         help=summary("import"),
         description="Import the hook calls of a HAR file as new exchanges; other requests are skipped.",
-        epilog="example:\n  hookdev import capture.har && hookdev list",
+        epilog="examples:\n  hookdev import capture.har && hookdev list\n"
+               "  hookdev import capture.har --store team.db   a store of its own, to share",
         formatter_class=HELP_FORMAT,
     )
-    p.add_argument("file", metavar="FILE.har")
+    p.add_argument("file", metavar="FILE.har", help="a HAR file: saved from the browser's devtools (Network tab), "
+                                                     "`hookdev export --format har`, or another tool")
     add_config_arg(p)
     add_store_arg(p)
     p.set_defaults(run=run)

@@ -94,16 +94,16 @@ def ignore_private(folder: Path) -> str | None:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
-    present = {line.strip() for line in text.splitlines()}
-    missing = [name for name in PRIVATE if name not in present and name.rstrip("/") not in present]
+    present = {line.strip().strip("/") for line in text.splitlines()}  # .env, /.env, .hookdev, .hookdev/ alike
+    missing = [name for name in PRIVATE if name.strip("/") not in present]
     if not missing:
         return None
     lead = "" if not text or text.endswith("\n") else "\n"
     block = "# hookdev: credentials and captured calls\n" + "".join(f"{name}\n" for name in missing)
     with path.open("a", encoding="utf-8") as out:
         out.write(lead + ("\n" if text.strip() else "") + block)
-    verb = "added" if text else "created"
-    return f"{verb} {path} entries: {', '.join(missing)} (credentials and captured calls stay out of git)"
+    what = f"added {' and '.join(missing)} to {path}" if text else f"created {path} with {' and '.join(missing)}"
+    return f"{what} (credentials and captured calls stay out of git)"
 
 
 def scaffold_text(name: str) -> str:

@@ -10,14 +10,11 @@ from typing import Any
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, kind_type, settings_from
 from hookdev.config import Settings
-from hookdev.errors import HookdevError, UsageError
+from hookdev.errors import HookdevError, StoreError, UsageError
 from hookdev.io.redact import exchange_secrets, mask_body_bytes, mask_headers
 from hookdev.io.render import show_report, summary_header, summary_line
 from hookdev.models import KINDS, Exchange
-from hookdev.receiver.store import Filter, Store
-
-MIN_PREFIX = 4
-"""The shortest id prefix `show` looks up (the store matches prefixes of at least this many characters)."""
+from hookdev.receiver.store import MIN_ID_PREFIX, Filter, Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,11 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "show",
         help=summary("show"),
         description="Show one recorded exchange: request, auth verdict, answer, validation, log.",
-        epilog=f"ID may be a unique prefix of at least {MIN_PREFIX} characters.\n\nexamples:\n  hookdev show 1m8b7spd\n"
+        epilog=f"ID may be a unique prefix of at least {MIN_ID_PREFIX} characters; a shorter one, or one that\n"
+               "several ids start with, is a usage error (exit 2).\n\nexamples:\n  hookdev show 1m8b7spd\n"
                "  hookdev show 1m8b7spd --json | jq .auth\n  hookdev show 1m8b7spd --reveal   # secrets unmasked",
         formatter_class=HELP_FORMAT,
     )
-    s.add_argument("id", metavar="ID")
+    s.add_argument("id", metavar="ID", help="an exchange id, or a unique prefix of one (see `hookdev list`)")
     add_config_arg(s)
     add_store_arg(s)
     s.add_argument("--json", action="store_true", help="the exchange as one JSON object, with headers and bodies")
@@ -60,6 +58,21 @@ def open_store(settings: Settings) -> Store:
     if not path.exists():
         raise HookdevError(f"no store at {path}: nothing recorded yet (start `hookdev serve`, or pass --store)")
     return Store(path, readonly=True)  # reading never needs write access (a copied or shared store)
+
+
+def find_exchange(store: Store, ident: str) -> Exchange:
+    """The exchange an id typed on the command line names: exit 2 when it cannot name one (too short, or a prefix
+    of several), exit 1 when the store has none such."""
+    if len(ident) < MIN_ID_PREFIX:
+        raise UsageError(f"{ident!r} is too short to pick one exchange: give at least {MIN_ID_PREFIX} characters "
+                         "of its id (ids have 13; `hookdev list` shows them)")
+    try:
+        ex = store.get(ident)
+    except StoreError as exc:  # a prefix of several: the user must type more of it
+        raise UsageError(str(exc)) from None
+    if ex is None:
+        raise HookdevError(f"no exchange {ident!r} in {store.path} (see `hookdev list`)")
+    return ex
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -108,16 +121,11 @@ def detail_json(ex: Exchange, *, secret_header: str | None, reveal: bool) -> dic
 
 def run_show(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    if len(args.id) < MIN_PREFIX:
-        raise UsageError(f"{args.id!r} is too short to pick one exchange: give at least {MIN_PREFIX} characters "
-                         "of its id (ids have 13; `hookdev list` shows them)")
     store = open_store(settings)
     try:
-        ex = store.get(args.id)
+        ex = find_exchange(store, args.id)
     finally:
         store.close()
-    if ex is None:
-        raise HookdevError(f"no exchange {args.id!r} in {settings.path(settings.server.store)} (see `hookdev list`)")
     secret_header = settings.auth.header if settings.auth.mode == "header" else None
     if args.json:
         print(json.dumps(detail_json(ex, secret_header=secret_header, reveal=args.reveal)))

@@ -12,6 +12,8 @@ from typing import Any
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.config import Settings
+from hookdev.io.render import plural
+from hookdev.okta.kinds import kind_named
 
 EPILOG = """\
 The org is [okta] org_url in hookdev.toml (https://dev-123456.okta.com). hookdev signs in with an API token
@@ -58,7 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     command("disconnect", "deactivate the hooks connect made and put back the ones it adopted").set_defaults(
         run=run_disconnect)
     c = command("preview", "Okta itself executes an inline hook with a payload (Okta's Preview)")
-    c.add_argument("kind", metavar="KIND", help="registration, token, saml, telephony, password_import, user_import")
+    c.add_argument("kind", metavar="KIND",
+                   help="registration, token, saml, telephony, password_import, user_import (- works for _)")
     c.add_argument("payload", metavar="PAYLOAD", nargs="?",
                    help="a JSON file, a sample name or a stored exchange id (default: the kind's sample)")
     c.set_defaults(run=run_preview)
@@ -107,7 +110,8 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
         _emit(args, hook.to_json(here), safe_text(line))
     if not args.json:
         pointing = sum(h.points_at(here) for h in hooks)
-        print(f"{len(hooks)} hook(s) in {client.base}; {pointing} point at this hookdev (*)"
+        verb = "points" if pointing == 1 else "point"
+        print(f"{plural(len(hooks), 'hook')} in {client.base}; {pointing} {verb} at this hookdev (*)"
               + (f" at {here}" if here else " (no serve with a tunnel is running on this store)"))
     return 0
 
@@ -178,16 +182,16 @@ def _payload(args: argparse.Namespace, kind: str, store: Path) -> dict[str, Any]
 
 
 async def _preview(args: argparse.Namespace, settings: Settings) -> int:
-    from hookdev.errors import ConfigError
+    from hookdev.errors import UsageError
     from hookdev.okta_api.connect import state_for
     from hookdev.okta_api.preview import SAMPLES, preview
 
-    kind = args.kind.lower().replace("-", "_")
+    kind = kind_named(args.kind)
     if kind == "event":
-        raise ConfigError("KIND", "Okta's execute API runs inline hooks only; `hookdev okta connect` verifies the "
-                                  "event hook, and any change to a user in the org delivers one")
+        raise UsageError("Okta's execute API runs inline hooks only; `hookdev okta connect` verifies the "
+                         "event hook, and any change to a user in the org delivers one")
     if kind not in SAMPLES:
-        raise ConfigError("KIND", f"{args.kind!r} is not an inline hook kind; use {', '.join(SAMPLES)}")
+        raise UsageError(f"{args.kind!r} is not an inline hook kind; use one of {', '.join(SAMPLES)} (- works for _)")
     store = _store(settings)
     body = _payload(args, kind, store)
     async with _client(settings) as client:
@@ -243,5 +247,6 @@ async def _logs(args: argparse.Namespace, settings: Settings) -> int:
         data = {**event, "exchange_id": exchange_id} if exchange_id else event
         _emit(args, data, event_line(event, exchange_id))
     if not args.json:
-        print(f"{len(events)} event(s) about hooks since {args.since} ago; {len(matches)} matched to recorded calls")
+        print(f"{plural(len(events), 'event')} about hooks since {args.since} ago; {len(matches)} matched to "
+              "recorded calls")
     return 0

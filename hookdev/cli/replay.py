@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
-from hookdev.cli.listing import open_store
+from hookdev.cli.listing import find_exchange, open_store
 from hookdev.cli.send import add_auth_arg, report, settings_for, with_notes
 from hookdev.errors import HookdevError
 from hookdev.send.replay import replay, serve_url
@@ -48,16 +48,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.to:
         check_url(args.to)
-    settings, mode_note = settings_for(args, args.to or serve_url(settings_from(args)))
-    body = None
-    if args.body:
-        try:
-            body = Path(args.body).read_bytes()
-        except OSError as exc:
-            raise HookdevError(f"cannot read --body {args.body}: {exc.strerror}") from None
-    store = open_store(settings)
+    store = open_store(settings_from(args))
     try:
-        result = asyncio.run(replay(store, args.id, settings, to=args.to, edited_body=body))
+        exchange_id = find_exchange(store, args.id).id  # a mistyped id is said before anything is sent
+        settings, mode_note = settings_for(args, args.to or serve_url(settings_from(args)))
+        body = None
+        if args.body:
+            try:
+                body = Path(args.body).read_bytes()
+            except OSError as exc:
+                raise HookdevError(f"cannot read --body {args.body}: {exc.strerror}") from None
+        result = asyncio.run(replay(store, exchange_id, settings, to=args.to, edited_body=body))
     finally:
         store.close()
     result = with_notes(result, mode_note)

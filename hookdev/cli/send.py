@@ -14,7 +14,7 @@ from hookdev import jsontext
 from hookdev.cli import summary
 from hookdev.cli.common import HELP_FORMAT, add_config_arg, add_store_arg, settings_from
 from hookdev.config import AUTH_MODES, Settings
-from hookdev.errors import ConfigError
+from hookdev.errors import UsageError
 from hookdev.io.terminal import safe_text
 from hookdev.send.payloads import apply_sets, load, sample_names, verification
 from hookdev.send.sender import SendResult, check_url, send
@@ -91,15 +91,14 @@ def run(args: argparse.Namespace) -> int:
     check_url(args.to)
     settings, mode_note = settings_for(args, args.to)
     if args.timeout <= 0:
-        raise ConfigError("--timeout", "must be more than 0 seconds")
+        raise UsageError("--timeout must be more than 0 seconds")
     if args.verify_event_hook:
         if args.payload:
-            raise ConfigError("--verify-event-hook", "takes no PAYLOAD: the verification GET has no body")
+            raise UsageError("--verify-event-hook takes no PAYLOAD: the verification GET has no body")
         payload = verification()
     elif not args.payload:
-        raise ConfigError(
-            "PAYLOAD", "give a file, a sample name (e.g. token) or an exchange id, or --verify-event-hook"
-        )
+        raise UsageError("PAYLOAD is missing: give a file, a sample name (e.g. token) or an exchange id, "
+                         "or --verify-event-hook")
     else:
         payload = load(args.payload, store_path=settings.path(settings.server.store), cwd=Path.cwd())
     payload = apply_sets(payload, args.sets)

@@ -33,10 +33,15 @@ examples:
   hookdev serve --json                  JSON lines (listening, tunnel, exchange) for scripts
   hookdev serve --port 0 --tunnel       any free port, reachable by Okta through ngrok
   hookdev serve --tunnel --okta         and the org's hooks point here until serve stops
+  hookdev serve --handler hooks.py      your Python functions answer (`hookdev init KIND` writes one)
+  hookdev serve --forward http://localhost:3000   relay every call to your own service
 
 Every path is a hook endpoint: paste e.g. <URL>/registrationHook into the Okta Admin Console.
 The event-hook verification GET is answered automatically (relayed to your service with --forward).
-Stop with Ctrl-C.
+The inspector is a process of its own (`hookdev inspect`): whatever it does, serve goes on answering,
+and more inspectors can attach from other terminals. Headless, serve first prints what it loaded, how
+calls are answered and a call to try. Stop with Ctrl-C (or q in the inspector): serve says how many
+calls it recorded, and where.
 """
 
 
@@ -182,7 +187,8 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
             emit(banner(session, how))
         started = True
         for level, message in early:
-            on_notice(level, message)
+            if as_json or not how.said(message):  # JSON has no banner: there the notice is the only word of it
+                on_notice(level, message)
         await stopping.wait()
     finally:
         await session.stop()

@@ -29,8 +29,8 @@ examples:
   hookdev validate empty.txt --kind saml --status 204                     # a "no change" answer
   hookdev validate answer.json --kind telephony --json
 
-exit codes: 0 Okta accepts the answer (warnings or not), 1 it does not (problems on stdout), 2 a file
-is missing or the request file is not usable.
+exit codes: 0 Okta accepts the answer (warnings or not), 1 it does not (problems on stdout), 2 KIND is
+not an inline hook kind, a file is missing, or the request file is not usable.
 """
 
 

@@ -46,8 +46,8 @@ def validation_label(ex: Exchange) -> str:
 
 
 def plural(n: int, noun: str) -> str:
-    """A count with its noun: 1 problem, 2 problems."""
-    return f"{n} {noun}{'s' if n > 1 else ''}"
+    """A count with its noun: 0 problems, 1 problem, 2 problems."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def format_ms(ms: float) -> str:

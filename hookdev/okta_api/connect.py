@@ -11,19 +11,20 @@ from urllib.parse import urlsplit
 from hookdev.config import Settings
 from hookdev.errors import ConfigError, OktaError
 from hookdev.loopback import is_loopback_host
+from hookdev.okta.kinds import kind_named
 from hookdev.okta_api.client import OktaClient
 from hookdev.okta_api.hooks import HOOK_KINDS, HOOK_PATHS, Hook, HookType, Wanted, api_path, hook_name, wanted
 from hookdev.okta_api.state import Entry, State, state_file
 
 
 def parse_kinds(text: str | tuple[str, ...], key: str) -> list[str]:
-    """Kinds from `--kinds token,registration` or [okta] kinds; the hyphenated names work too."""
+    """Kinds from `--kinds token,registration` or [okta] kinds; the hyphenated names and aliases work too."""
     items = text.split(",") if isinstance(text, str) else list(text)
     kinds: list[str] = []
     for item in items:
-        kind = item.strip().lower().replace("-", "_")
-        if not kind:
+        if not item.strip():
             continue
+        kind = kind_named(item) or item.strip()  # either spelling, or an alias (pw-import)
         if kind not in HOOK_KINDS:
             raise ConfigError(key, f"{item.strip()!r} is not a hook kind; use {', '.join(HOOK_KINDS)}")
         if kind not in kinds:

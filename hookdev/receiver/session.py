@@ -17,6 +17,7 @@ from hookdev.config import Settings
 from hookdev.control.protocol import answer_json
 from hookdev.errors import HookdevError, TunnelError
 from hookdev.io.terminal import is_safe
+from hookdev.loopback import reachable_host
 from hookdev.models import Exchange
 from hookdev.receiver.control import ControlServer
 from hookdev.receiver.server import HookServer, Receiver, bind_socket, create_app
@@ -176,8 +177,7 @@ class Session:
         self.kind_paths = {kind: [path] for kind, path in (await asyncio.to_thread(self.store.kind_paths)).items()
                            if offerable(path)}
         sock = bind_socket(s.server.host, s.server.port)
-        host = s.server.host if ":" not in s.server.host else f"[{s.server.host}]"
-        self.local_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{sock.getsockname()[1]}"
+        self.local_url = f"http://{reachable_host(s.server.host)}:{sock.getsockname()[1]}"
         self.receiver = await self._build_receiver(self.store)
         self.server = HookServer(create_app(self.receiver), sock)
         await self.server.start()
@@ -314,7 +314,8 @@ class Session:
         dropped = self.store.dropped if self.store is not None else 0
         if dropped > self._dropped:
             mib = self.store.max_pending_bytes // (1024 * 1024) if self.store is not None else 0
-            self.notify("error", f"{dropped - self._dropped} unrecorded call(s) given up: the disk still refuses "
+            lost = dropped - self._dropped
+            self.notify("error", f"{lost} unrecorded call{'' if lost == 1 else 's'} given up: the disk still refuses "
                                  f"writes and at most {mib} MiB of calls wait in memory (free some space)")
             self._dropped = dropped
 

@@ -31,6 +31,9 @@ from hookdev.models import (
 
 log = logging.getLogger(__name__)
 
+MIN_ID_PREFIX = 4
+"""The shortest id prefix `get` looks up: shorter ones would match too many exchanges to be of use."""
+
 # Each entry upgrades the schema by one version; a store written by an older hookdev is migrated on open.
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first layout
@@ -576,7 +579,8 @@ class Store:
             del self._pending[:drop]
             self._pending_bytes = over
             self.dropped += drop
-            log.error("the disk still refuses writes: %d older unrecorded call(s) given up to bound memory", drop)
+            log.error("the disk still refuses writes: %d older unrecorded %s given up to bound memory", drop,
+                      "call" if drop == 1 else "calls")
 
     @property
     def pending_bytes(self) -> int:
@@ -589,14 +593,16 @@ class Store:
             return self._reader.execute(sql, params).fetchall()
 
     def get(self, ident: str) -> Exchange | None:
-        """An exchange by id or by a unique id prefix (at least 4 characters)."""
+        """An exchange by id or by a unique id prefix (at least MIN_ID_PREFIX characters)."""
         rows = self._query(f"SELECT {COLUMNS} FROM exchanges WHERE id = ?", (ident,))
-        if not rows and len(ident) >= 4:
+        if not rows and len(ident) >= MIN_ID_PREFIX:
             rows = self._query(
-                f"SELECT {COLUMNS} FROM exchanges WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (_like_escape(ident) + "%",)
+                f"SELECT {COLUMNS} FROM exchanges WHERE id LIKE ? ESCAPE '\\' LIMIT 4",
+                (_like_escape(ident) + "%",),
             )
             if len(rows) > 1:
-                raise StoreError(f"id prefix {ident!r} matches more than one exchange; give more characters")
+                some = ", ".join(row["id"] for row in rows[:3]) + (", ..." if len(rows) > 3 else "")
+                raise StoreError(f"id prefix {ident!r} matches more than one exchange ({some}); give more characters")
         return _exchange(rows[0]) if rows else None
 
     def list(

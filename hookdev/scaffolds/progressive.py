@@ -8,9 +8,10 @@ Try it:  hookdev send registration-progressive --to http://127.0.0.1:8080/regist
 import re
 from typing import Any
 
-from hookdev import HookRequest
+from hookdev import HookRequest, hook
 
 
+@hook("/registrationHookPP")  # the guide's path; named registration, it answers registration calls on any path too
 def registration(request: HookRequest) -> dict[str, Any]:
     if request.request_type != "progressive.profile" and "userProfileUpdate" not in request.data:
         return allow()  # a new sign-up: this example only checks profile updates

@@ -112,8 +112,8 @@ def load(spec: str, *, store_path: Path | None = None, cwd: Path | None = None) 
         store = Store(store_path, readonly=True)
         try:
             ex = store.get(spec)
-        except StoreError as exc:
-            raise HookdevError(str(exc)) from None
+        except StoreError as exc:  # a prefix of several exchanges: the user must type more of it
+            raise UsageError(str(exc)) from None
         finally:
             store.close()
         if ex is not None:

@@ -131,4 +131,4 @@ async def test_the_api_token_can_come_from_dot_env(tmp_path: Path, org: Org) -> 
     (tmp_path / ".env").write_text(f"OKTA_API_TOKEN={org.token}\n")
     run = await hookdev(tmp_path, "okta", "status")
     assert run.rc == 0, run.err
-    assert "0 hook(s)" in run.out and {scheme for *_, scheme in org.requests} == {"SSWS"}
+    assert "0 hooks in" in run.out and {scheme for *_, scheme in org.requests} == {"SSWS"}
