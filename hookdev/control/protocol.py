@@ -9,6 +9,7 @@ there. The receiver answers with `{"event": "hello", "state": {...}}`, then writ
   notice     {"level", "message", "time"}  something the user should see (tunnel died, disk full...)
   held       {"hold": {...}}               a breakpoint is holding a live call (see hold_json)
   released   {"hold", "by", "answer"}      a held call was answered, by a view, the deadline or the stop
+  okta       {"exchanges"}                 Okta's System Log said something about these calls (serve --okta)
   reply      {"to", "ok", "result"|"error"} the answer to one command
 
 Commands are `{"cmd": NAME, "n": NUMBER, ...arguments}`; each gets exactly one reply with the same number.

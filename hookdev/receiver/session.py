@@ -278,6 +278,14 @@ class Session:
 
         assert self.store is not None
         self.okta = OktaLink(self.settings, self.store_path, self.notify, store=self.store, tunnel=self.tunnel)
+        report = self.okta.report
+
+        def on_events(events: list[dict[str, Any]], matches: dict[str, str]) -> None:
+            report(events, matches)
+            if self.control is not None and matches:  # an open Okta tab of one of these calls reads them now
+                self.control.broadcast({"event": "okta", "exchanges": sorted(set(matches.values()))})
+
+        self.okta.on_events = on_events
         await self.okta.start(self.public_url, await asyncio.to_thread(self.store.kind_paths))
 
     def _recorded(self, exchange: Exchange) -> None:

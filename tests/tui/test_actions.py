@@ -517,3 +517,25 @@ async def test_the_demo_s_deliberate_failures_carry_their_caption(tmp_path: Path
                         "the caption beside the verdict")
     finally:
         serve.stop()
+
+
+async def test_the_okta_tab_shows_what_okta_logged_as_it_arrives(serve: ServeThread) -> None:
+    from hookdev.receiver.store import OktaEvent
+
+    app = app_for(serve)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        body = app.main.query_one("#okta-body")
+        assert "Nothing from Okta's System Log" in _text(body)
+        event = {"uuid": "e1", "eventType": "inline_hook.executed", "published": "2026-01-01T12:00:09.000Z",
+                 "outcome": {"result": "SUCCESS"}, "displayMessage": "Inline hook executed",
+                 "target": [{"id": "calhookdev", "displayName": "hookdev token", "type": "InlineHook"}],
+                 "debugContext": {"debugData": {"requestId": "req-1"}}}
+        # What serve --okta's poller does when it matches the log to a call: keep it, then tell the views.
+        serve.session.store.add_okta_events([OktaEvent("e1", "0000000000008", 1767268809.0, event["eventType"],
+                                                       event)])
+        serve.call_soon(serve.session.control.broadcast, {"event": "okta", "exchanges": ["0000000000008"]})
+        await until(lambda: "inline_hook.executed" in _text(body), "the event in the open Okta tab")
+        assert "Okta •1" in str(app.main.detail.query_one("#--content-tab-okta").label)

@@ -108,6 +108,10 @@ class MainScreen(MainActions, Screen[None]):
             self.post_message(CallHeld(event["hold"]))
         elif kind == "released":
             self.post_message(CallReleased(event.get("hold", 0), str(event.get("by", ""))))
+        elif kind == "okta":
+            selected = self.detail.exchange
+            if selected is not None and selected.id in (event.get("exchanges") or ()):
+                self.detail.reload()  # what Okta logged about the call on screen arrived
         elif kind == "detached":
             self.link_state = "reconnecting"
             self.refresh_status()

@@ -93,6 +93,11 @@ class DetailView(Vertical):
         if summary is not None and self.loader is not None:
             self._load(summary.id)
 
+    def reload(self) -> None:
+        """Read the selected call again (Okta logged something about it), keeping the tab on screen."""
+        if self.exchange is not None and self.loader is not None:
+            self._load(self.exchange.id)
+
     def redraw(self, *, reveal: bool | None = None) -> None:
         if reveal is not None:
             self.reveal = reveal
