@@ -153,11 +153,15 @@ def commands(session: Session) -> dict[str, Command]:
         held_call(m).update(answer_from_json(m.get("answer")))
         return {}
 
+    async def holds(m: dict[str, Any]) -> dict[str, Any]:
+        points = breakpoints()
+        return {"holds": [hold_json(held, points.clock()) for held in points.held]}
+
     async def hold_send(m: dict[str, Any]) -> dict[str, Any]:
         held = held_call(m)
         answer = answer_from_json(m["answer"]) if m.get("answer") is not None else None
         return {"sent": held.send(answer)}
 
     return {"replay": replay, "template_get": template_get, "template_save": template_save, "arm": arm,
-            "disarm": disarm, "hold_update": hold_update, "hold_send": hold_send}
+            "disarm": disarm, "holds": holds, "hold_update": hold_update, "hold_send": hold_send}
 

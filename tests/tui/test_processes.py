@@ -6,6 +6,7 @@ calls the receiver over HTTP as Okta would.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,10 +17,11 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from hookdev.control.client import NoServe
+from hookdev.control.client import ControlClient, NoServe
 from hookdev.receiver.store import Store
 from hookdev.runtime import read_runtime, runtime_file
 from tests.conftest import ROOT, SAMPLES
@@ -71,6 +73,36 @@ def serve_in_terminal(tmp_path: Path, *args: str, cols: int = 100, rows: int = 3
     return term, url, store
 
 
+def held_answers(store: Path) -> list[tuple[int, str]]:
+    """What serve would send for each call it holds now, asked over the control channel as any view may."""
+    async def ask() -> list[tuple[int, str]]:
+        client = await ControlClient.connect(store)
+        try:
+            holds = (await client.call("holds"))["holds"]
+        finally:
+            await client.close()
+        return [(h["answer"]["status"], h["answer"].get("body", "")) for h in holds]
+
+    return asyncio.run(ask())
+
+
+def headless_serve_with_views(tmp_path: Path, views: int = 1, **size: int) -> tuple[Any, str, list[PtyProcess]]:
+    """`hookdev serve --headless` and `views` inspectors attached to it with `hookdev inspect`."""
+    proc, url = serve_process(tmp_path, "--store", str(tmp_path / "store.db"), "--auth", "none")
+    terms = [PtyProcess(hookdev("inspect", "--store", str(tmp_path / "store.db")), cwd=tmp_path, env=ENV, **size)
+             for _ in range(views)]
+    for term in terms:
+        term.wait_for("0 calls", "an inspector attached")
+    return proc, url, terms
+
+
+def stop(proc: Any, terms: list[PtyProcess]) -> None:
+    for term in terms:
+        term.close()
+    proc.terminate()
+    proc.wait(30)
+
+
 def inspector_of(term: PtyProcess) -> int:
     return wait_until(lambda: term.children(), "serve's inspector child")[0]
 
@@ -111,11 +143,8 @@ def test_killing_the_inspector_mid_burst_loses_no_call_and_serve_offers_to_reope
 
 
 def test_a_huge_body_on_screen_never_delays_a_call(tmp_path: Path) -> None:
-    proc, url = serve_process(tmp_path, "--store", str(tmp_path / "store.db"), "--auth", "none")
-    term = PtyProcess(hookdev("inspect", "--store", str(tmp_path / "store.db")), cwd=tmp_path, cols=120, rows=40,
-                      env=ENV)
+    proc, url, (term,) = headless_serve_with_views(tmp_path, cols=120, rows=40)
     try:
-        term.wait_for("0 calls", "the inspector attached")
         objects = [{"id": n, "name": f"user{n}", "active": n % 2 == 0} for n in range(18_000)]
         huge = json.dumps({"eventType": "com.okta.oauth2.tokens.transform", "data": objects}).encode()
         assert 800_000 < len(huge) < 1024 * 1024  # under serve's 1 MiB limit: recorded whole, drawn in the tab
@@ -130,17 +159,12 @@ def test_a_huge_body_on_screen_never_delays_a_call(tmp_path: Path) -> None:
             time.sleep(0.05)  # pacing between calls, not a wait for anything
         assert max(took) < 0.5, f"each call answered within 0.5 s (slowest {max(took):.3f} s)"
     finally:
-        term.close()
-        proc.terminate()
-        proc.wait(30)
+        stop(proc, [term])
 
 
 def test_a_held_call_goes_out_in_time_with_its_edit_while_the_view_is_frozen(tmp_path: Path) -> None:
-    proc, url = serve_process(tmp_path, "--store", str(tmp_path / "store.db"), "--auth", "none")
-    term = PtyProcess(hookdev("inspect", "--store", str(tmp_path / "store.db")), cwd=tmp_path, cols=120, rows=40,
-                      env=ENV)
+    proc, url, (term,) = headless_serve_with_views(tmp_path, cols=120, rows=40)
     try:
-        term.wait_for("0 calls", "the inspector attached")
         term.send("b")
         term.wait_for("hold the next token call", "the breakpoint choices")
         choices = [line for line in term.text().splitlines() if "hold the next" in line]
@@ -153,7 +177,8 @@ def test_a_held_call_goes_out_in_time_with_its_edit_while_the_view_is_frozen(tmp
         term.wait_for("HELD: token call", "the held call in the editor")
         term.send('{"commands": []}')  # typed into a 204 answer: it becomes a 200 with this body
         term.wait_for("Okta would accept this token answer", "the edit checked")
-        time.sleep(0.3)  # let the last keystroke's update reach serve: the edit is what goes out
+        wait_until(lambda: held_answers(tmp_path / "store.db") == [(200, '{"commands": []}')],
+                   "serve to hold the edited answer")
         os.kill(term.pid, signal.SIGSTOP)  # the view freezes with the call held
         try:
             caller.join(10)
@@ -170,18 +195,12 @@ def test_a_held_call_goes_out_in_time_with_its_edit_while_the_view_is_frozen(tmp
         finally:
             reader.close()
     finally:
-        term.close()
-        proc.terminate()
-        proc.wait(30)
+        stop(proc, [term])
 
 
 def test_two_inspectors_attached_both_show_a_new_call(tmp_path: Path) -> None:
-    proc, url = serve_process(tmp_path, "--store", str(tmp_path / "store.db"), "--auth", "none")
-    views = [PtyProcess(hookdev("inspect", "--store", str(tmp_path / "store.db")), cwd=tmp_path, env=ENV)
-             for _ in range(2)]
+    proc, url, views = headless_serve_with_views(tmp_path, 2)
     try:
-        for view in views:
-            view.wait_for("0 calls", "an inspector attached")
         assert post(url + "/registrationHook", (SAMPLES / "registration-ssr.json").read_bytes())[0] == 200
         for view in views:
             view.wait_for(lambda text: "/registrationHook" in text and "ALLOW" in text, "the call in each view")
@@ -190,10 +209,7 @@ def test_two_inspectors_attached_both_show_a_new_call(tmp_path: Path) -> None:
         assert post(url + "/tokenHook")[0] == 204  # one view leaving changes nothing for serve
         views[1].wait_for("2 calls", "the other view still attached")
     finally:
-        for view in views:
-            view.close()
-        proc.terminate()
-        proc.wait(30)
+        stop(proc, views)
 
 
 def test_inspect_with_no_serve_running_exits_1_and_says_how_to_start_one(tmp_path: Path) -> None:
