@@ -177,6 +177,21 @@ def test_json_implies_headless(tmp_path):
     assert proc.returncode == 0 and "inspector" not in err and "hookdev stopped" not in out
 
 
+def test_without_a_terminal_serve_says_so_and_prints_lines(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "hookdev", "serve", "--port", "0", "--auth", "none"],
+                            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert "hookdev" in proc.stdout.readline()  # the headless banner, not an inspector
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "not a terminal, so there is no inspector" in err and "one line per call instead" in err
+
+
 def running(pid: int) -> bool:
     """Whether the process runs (a zombie, dead but not yet reaped, does not)."""
     try:

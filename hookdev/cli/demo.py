@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             why = inspector_unavailable()
             if why is None:
                 return eventloop.run(run_inspected(session, args.interval, args.count, theme=args.theme))
-            print(f"hookdev demo: {why}; running headless (one line per call)", file=sys.stderr)
+            print(f"hookdev demo: {why}; one line per call instead", file=sys.stderr)
         return eventloop.run(run_headless(session, args.interval, args.count, as_json=args.json))
 
 

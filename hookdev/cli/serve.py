@@ -99,14 +99,14 @@ def run(args: argparse.Namespace) -> int:
         why = inspector_unavailable()
         if why is None:
             return eventloop.run(run_inspected(settings, theme=args.theme))
-        print(f"hookdev: {why}; running headless (one line per call)", file=sys.stderr)
+        print(f"hookdev serve: {why}; one line per call instead", file=sys.stderr)
     return eventloop.run(run_headless(settings, as_json=args.json))
 
 
 def inspector_unavailable() -> str | None:
     """Why the inspector cannot open here, or None when it can."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        return "no terminal to draw the inspector in (serve --headless says so on purpose)"
+        return "stdin or stdout is not a terminal, so there is no inspector (--headless asks for that on purpose)"
     try:
         import textual  # noqa: F401
     except ImportError:
