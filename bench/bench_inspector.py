@@ -121,8 +121,9 @@ async def with_inspector(store: Path, url: str, seconds: float) -> dict[str, obj
         await pilot.pause()
         attach_s = time.perf_counter() - started
         await asyncio.to_thread(_post, url, HUGE)
-        await until(lambda: table.row_count and len(table.rows) and table.rows[-1].request.path == "/huge")
-        table.select_id(table.rows[-1].id)
+        await asyncio.to_thread(_post, url, BODY)  # one call after it: the huge one is selected, not followed
+        await until(lambda: table.row_count > 1 and table.rows[-2].request.path == "/huge")
+        table.select_id(table.rows[-2].id)
         await until(lambda: app.main.detail.full and app.main.detail.exchange.request.path == "/huge")
         await pilot.pause()
         burst = asyncio.ensure_future(asyncio.to_thread(paced_in_another_process, url + "/tokenHook", seconds))
@@ -136,7 +137,7 @@ async def with_inspector(store: Path, url: str, seconds: float) -> dict[str, obj
         before = table.row_count
         t0 = time.perf_counter()
         await asyncio.to_thread(_burst_at_once, url + "/tokenHook", 1000)
-        await until(lambda: app.main.stored >= STORED + 1 + 200 + len(calls) + 1000)
+        await until(lambda: app.main.stored >= STORED + 2 + 200 + len(calls) + 1000)
         await pilot.pause()
         ingest_s = time.perf_counter() - t0
         assert before <= table.row_count
@@ -147,7 +148,8 @@ async def with_inspector(store: Path, url: str, seconds: float) -> dict[str, obj
 def _post(url: str, body: bytes) -> None:
     import urllib.request
 
-    req = urllib.request.Request(url.rstrip("/") + "/huge", data=body, headers={"Content-Type": "application/json"})
+    path = "/huge" if body is HUGE else "/tokenHook"
+    req = urllib.request.Request(url.rstrip("/") + path, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         resp.read()
 

@@ -29,6 +29,14 @@ def dumps_ascii(obj: Any) -> str:
     return out.decode("ascii") if out.isascii() else json.dumps(obj)
 
 
+def dumps_pretty(obj: Any) -> str:
+    """JSON indented by two spaces, characters beyond ASCII as they are, for a person to read."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(obj, indent=2, ensure_ascii=False)
+
+
 def loads(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)

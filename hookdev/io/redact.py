@@ -56,9 +56,14 @@ def mask_body(body: Any) -> Any:
     return body
 
 
+def has_secrets(body: bytes) -> bool:
+    """Whether a body may hold a field mask_body masks (most do not: they need no walk through)."""
+    return b"password" in body or b"lient_secret" in body or b"lientSecret" in body
+
+
 def mask_body_bytes(body: bytes) -> bytes:
     """The same masking on raw bytes; non-JSON bodies are returned unchanged."""
-    if b"password" not in body and b"lient_secret" not in body and b"lientSecret" not in body:
+    if not has_secrets(body):
         return body
     try:
         parsed = json.loads(body)

@@ -10,8 +10,8 @@ from rich.console import Group, RenderableType
 from rich.json import JSON
 from rich.text import Text
 
-from hookdev import jsontext
-from hookdev.io.redact import exchange_secrets, mask_body, mask_headers
+from hookdev import jsonfast, jsontext
+from hookdev.io.redact import exchange_secrets, has_secrets, mask_body, mask_headers
 from hookdev.io.render import KIND_LABELS, claim_time, format_ms, plural, span, truncation_note
 from hookdev.io.terminal import is_safe, safe_text
 from hookdev.models import Exchange, Headers
@@ -27,6 +27,7 @@ def status_cell(status: int) -> Text:
 
 
 BODY_SHOWN = 16 * 1024
+BODY_LINES = 150
 """Characters of a body drawn (highlighted up to half this size): a stranger's megabyte shows its start, fast."""
 
 
@@ -37,18 +38,25 @@ def _body(body: bytes, reveal: bool) -> RenderableType:
         parsed = jsontext.loads(body)
     except ValueError:  # not JSON, or nested deeper than hookdev reads (the same on every interpreter)
         return _cut(body.decode("utf-8", errors="replace"), len(body))
-    shown = parsed if reveal else mask_body(parsed)
+    shown = parsed if reveal or not has_secrets(body) else mask_body(parsed)
     if len(body) <= BODY_SHOWN // 2:
         return _json(shown)
-    return _cut(json.dumps(shown, indent=2, ensure_ascii=False), len(body))
+    return _cut(jsonfast.dumps_pretty(shown), len(body))
 
 
 def _cut(text: str, size: int) -> RenderableType:
-    """A long body as plain text, its start only past BODY_SHOWN, and how to see the rest."""
-    if len(text) <= BODY_SHOWN:
+    """A long body as plain text, its start only (BODY_SHOWN characters, BODY_LINES lines), and how to see the rest.
+
+    Every time the screen is laid out, the tab on screen is measured line by line: a few hundred lines keep
+    that in milliseconds whatever a stranger sent."""
+    start = text[:BODY_SHOWN]
+    lines = start.split("\n", BODY_LINES)
+    if len(lines) > BODY_LINES:
+        start = "\n".join(lines[:BODY_LINES])
+    if len(start) == len(text):
         return Text(safe_text(text, multiline=True))
-    return Group(Text(safe_text(text[:BODY_SHOWN], multiline=True)),
-                 Text(f"… the body is {size:,} bytes: its first {BODY_SHOWN // 1024} KiB are shown. "
+    return Group(Text(safe_text(start, multiline=True)),
+                 Text(f"… the body is {size:,} bytes: its first {len(start):,} characters are shown. "
                       "x exports it; `hookdev show ID` prints it all.", style=WARN))
 
 

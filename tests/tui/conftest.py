@@ -207,6 +207,7 @@ async def settle(pilot: Any) -> None:
     await until(lambda: app.main.link_state != "starting", "the inspector to attach")
     for _ in range(3):
         await pilot.pause()
+        await until(lambda: not app.main.detail.settling, "the selected call's tabs to be drawn")
         busy = [w for w in app.workers if w.group not in ("prompt", "link") and not w.is_finished]
         if busy:
             await app.workers.wait_for_complete(busy)

@@ -9,6 +9,8 @@ from textual.widgets import TextArea
 
 from hookdev.tui.app import HookdevApp
 from hookdev.tui.messages import CallHeld
+from hookdev.tui.screens.editor import AnswerEditor
+from tests.conftest import until
 from tests.tui.conftest import ServeThread, app_for, mixed, sample, settle, start_serve
 
 SIZE = (120, 40)
@@ -76,7 +78,9 @@ def test_editor_with_validation_problem(serves, snap_compare) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.main.table.select_id("0000000000004")
+        await settle(pilot)  # its tabs drawn behind the editor
         await pilot.press("e")
+        await until(lambda: isinstance(pilot.app.screen, AnswerEditor), "the editor, once serve sent the template")
         await settle(pilot)
         pilot.app.screen.query_one(TextArea).text = (
             '{\n  "commands": [\n    {"type": "com.okta.identity.patch",\n'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from hookdev.io.okta_log import events_text
@@ -34,8 +37,25 @@ EMPTY = Text.assemble(
     ("  hookdev send token --to <local URL>/tokenHook\n", "bold"),
     "Every path is a hook endpoint; the event hook verification GET is answered for you.",
 )
+SETTLE_S = 0.05
+"""How long a selection must stay before its tabs are drawn (the verdict line is drawn at once)."""
+RECENT = 8
+"""Calls kept ready to show again, their tabs drawn."""
 Loader = Callable[[str], tuple[Exchange | None, list[dict[str, Any]]]]
 """Reads one exchange in full and what Okta logged about it (blocking: it runs in a thread)."""
+
+
+class VerdictLine(Widget):
+    """One line, redrawn in place as calls are selected (no new layout of the screen each time)."""
+
+    text: RenderableType = Text("")
+
+    def show(self, text: RenderableType) -> None:
+        self.text = text
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        return self.text
 
 
 class DetailView(Vertical):
@@ -55,13 +75,19 @@ class DetailView(Vertical):
         self.loader: Loader | None = None
         self.preferred = "request"
         self._switching = False
+        self._labels: dict[str, str] = dict(TABS)
         self.answered: dict[str, float] = {}
         """For calls seen live: ms from arrival until the answer left (after its commit), by exchange id."""
         self._views: dict[str, RenderableType] = {}
         """Each tab's content for the full record, prepared off the screen's loop (a body can be a megabyte)."""
+        self._recent: OrderedDict[tuple[str, bool], tuple[Exchange, list[dict[str, Any]], dict[str, RenderableType]]]
+        self._recent = OrderedDict()
+        """The last few calls shown, ready to show again: moving back and forth costs no second reading."""
+        self._settle: Timer | None = None
+        self._to_failure = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="verdict")
+        yield VerdictLine(id="verdict")
         with TabbedContent(initial="request"):
             for key, title in TABS:
                 with TabPane(title, id=key):
@@ -75,6 +101,7 @@ class DetailView(Vertical):
     @active.setter
     def active(self, key: str) -> None:
         self.preferred = key
+        self._to_failure = False  # the user's choice wins over the failing tab of a selection still settling
         self._set_tab(key)
 
     def _set_tab(self, key: str) -> None:
@@ -84,18 +111,41 @@ class DetailView(Vertical):
             tabs.active = key
 
     def show(self, summary: Exchange | None, *, to_failure: bool = False) -> None:
-        """Select a call: its verdict from the summary now, the rest once read from the store."""
+        """Select a call: its verdict line at once; its tabs once the selection has settled (SETTLE_S without
+        another), read from the store or kept from a moment ago. Holding j down stays as fast as the list."""
         self.exchange, self.full, self.okta_events, self._views = summary, False, [], {}
+        recent = self._recent.get((summary.id, self.reveal)) if summary is not None else None
+        if recent is not None:
+            self._recent.move_to_end((summary.id, self.reveal))  # type: ignore[union-attr]
+            self.exchange, self.okta_events, self._views = recent
+            self.full = True
+        self._to_failure = to_failure
+        self.query_one(VerdictLine).show(self._verdict())
+        if self._settle is None:
+            self._settle = self.set_timer(SETTLE_S, self._settled)
+        else:
+            self._settle.reset()
+
+    @property
+    def settling(self) -> bool:
+        """A selection's tabs are still to be drawn."""
+        return self._settle is not None
+
+    def _settled(self) -> None:
+        self._settle = None
+        summary = self.exchange
         self._marks()
         failing = fmt.failing_tab(summary) if summary is not None else None
-        self._set_tab(failing if to_failure and failing else self.preferred if to_failure else self.active)
+        if self._to_failure:
+            self._set_tab(failing or self.preferred)
         self._render_active()
-        if summary is not None and self.loader is not None:
+        if summary is not None and self.loader is not None and not self.full:
             self._load(summary.id)
 
     def reload(self) -> None:
         """Read the selected call again (Okta logged something about it), keeping the tab on screen."""
         if self.exchange is not None and self.loader is not None:
+            self._recent = OrderedDict((k, v) for k, v in self._recent.items() if k[0] != self.exchange.id)
             self._load(self.exchange.id)
 
     def redraw(self, *, reveal: bool | None = None) -> None:
@@ -109,14 +159,23 @@ class DetailView(Vertical):
     @work(exclusive=True, group="detail")
     async def _load(self, ident: str) -> None:
         assert self.loader is not None
-        try:
-            full, events = await asyncio.to_thread(self.loader, ident)
-        except Exception as exc:  # a store that went away: the summary stays, the pane says why
-            log.warning("reading exchange %s failed: %s", ident, exc)
-            return
-        if self.exchange is None or self.exchange.id != ident or full is None:
-            return
-        views = await asyncio.to_thread(self._views_of, full, events, self.reveal)
+        key = (ident, self.reveal)
+        if key in self._recent:
+            self._recent.move_to_end(key)
+            full, events, views = self._recent[key]
+        else:
+            try:
+                full_or_none, events = await asyncio.to_thread(self.loader, ident)
+            except Exception as exc:  # a store that went away: the summary stays, the pane says why
+                log.warning("reading exchange %s failed: %s", ident, exc)
+                return
+            if self.exchange is None or self.exchange.id != ident or full_or_none is None:
+                return
+            full = full_or_none
+            views = await asyncio.to_thread(self._views_of, full, events, self.reveal)
+            self._recent[key] = (full, events, views)
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
         if self.exchange is None or self.exchange.id != ident:
             return
         self.exchange, self.full, self.okta_events, self._views = full, True, events, views
@@ -138,6 +197,7 @@ class DetailView(Vertical):
     def _tab_changed(self) -> None:
         if not self._switching:
             self.preferred = self.active  # the user's own choice, kept for calls that did not fail
+            self._to_failure = False
         self._switching = False
         self._render_active()
 
@@ -162,16 +222,18 @@ class DetailView(Vertical):
                 labels["okta"] += f" •{len(self.okta_events)}"
         tabs = self.query_one(TabbedContent)
         for key, label in labels.items():
-            tabs.get_tab(key).label = label
+            if self._labels.get(key) != label:  # a new label lays the screen out again: only when it changes
+                self._labels[key] = label
+                tabs.get_tab(key).label = label
 
     def _render_active(self) -> None:
         try:
             tab = self.active or "request"
             body = self.query_one(f"#{tab}-body", Static)
-            verdict = self.query_one("#verdict", Static)
+            verdict = self.query_one("#verdict", VerdictLine)
         except Exception:
             return  # not composed yet; on_mount renders
-        verdict.update(self._verdict())
+        verdict.show(self._verdict())
         body.update(self._view(tab))
 
     def _verdict(self) -> RenderableType:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from hookdev.io.terminal import safe_text
 
@@ -32,17 +32,24 @@ class StatusState:
     show_urls: bool = True
 
 
-class StatusBar(Static):
-    """One or two lines at the top; the screen hands it a StatusState whenever something changes."""
+class StatusBar(Widget):
+    """One or two lines at the top; the screen hands it a StatusState whenever something changes.
+
+    Redrawn in place, never laid out again (unless the URL line comes or goes): it changes with every batch of
+    arrivals, and a new layout would measure every widget on screen again.
+    """
 
     state = StatusState(link="starting")
 
     def show(self, state: StatusState) -> None:
         self.state = state
-        self.update(render_status(state, max(20, self.size.width - 2)))
+        lines = 2 if state.show_urls and state.hook_urls and state.link != "starting" else 1
+        if self.styles.height is None or self.styles.height.value != lines:
+            self.styles.height = lines
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self.show(self.state)
+    def render(self) -> Text:
+        return render_status(self.state, max(20, self.size.width - 2))
 
 
 def render_status(s: StatusState, width: int = 200) -> Text:
