@@ -102,7 +102,8 @@ async def key_latency(app, table, key: str, limit_s: float = 5.0) -> float:
     app.post_message(events.Key(key, key))
     while (table.selected.id if table.selected else None) == before:
         if time.perf_counter() - k0 > limit_s:
-            raise RuntimeError(f"key {key!r} did not move the selection within {limit_s:g} s")
+            raise RuntimeError(f"key {key!r} did not move the selection within {limit_s:g} s (row {table.cursor_row} "
+                               f"of {table.row_count}, following: {table.follow}, screen {app.screen})")
         await asyncio.sleep(0.0005)
     return (time.perf_counter() - k0) * 1000
 
@@ -112,7 +113,8 @@ async def with_inspector(store: Path, url: str, seconds: float) -> dict[str, obj
     from hookdev.tui.app import HookdevApp
     from hookdev.tui.link import ServeLink
 
-    app = HookdevApp(ServeLink(store))
+    # 3,000 rows instead of 1,000: the huge call stays listed (and selected) through a 10 s burst of 2,000 calls
+    app = HookdevApp(ServeLink(store), cap=3000)
     app.animation_level = "none"
     started = time.perf_counter()
     async with app.run_test(size=(140, 45)) as pilot:
@@ -120,6 +122,8 @@ async def with_inspector(store: Path, url: str, seconds: float) -> dict[str, obj
         await until(lambda: table.row_count >= 1000)
         await pilot.pause()
         attach_s = time.perf_counter() - started
+        await until(lambda: app.main.stored >= table.row_count)  # the count of what the store held comes next
+        base = app.main.stored
         await asyncio.to_thread(_post, url, HUGE)
         await asyncio.to_thread(_post, url, BODY)  # one call after it: the huge one is selected, not followed
         await until(lambda: table.row_count > 1 and table.rows[-2].request.path == "/huge")
@@ -130,14 +134,14 @@ async def with_inspector(store: Path, url: str, seconds: float) -> dict[str, obj
         keys: list[float] = []
         i = 0
         while not burst.done():
-            keys.append(await key_latency(app, table, "k" if i % 2 else "j"))
+            keys.append(await key_latency(app, table, "j" if i % 2 else "k"))  # huge, the one above, huge...
             i += 1
             await asyncio.sleep(0.02)
         calls = await burst
         before = table.row_count
         t0 = time.perf_counter()
         await asyncio.to_thread(_burst_at_once, url + "/tokenHook", 1000)
-        await until(lambda: app.main.stored >= STORED + 2 + 200 + len(calls) + 1000)
+        await until(lambda: app.main.stored >= base + 2 + len(calls) + 1000)
         await pilot.pause()
         ingest_s = time.perf_counter() - t0
         assert before <= table.row_count
@@ -183,20 +187,24 @@ def latency_run(seconds: float, rounds: int) -> None:
             fill(store)
             proc = serve(folder / f"round{round_}", "serve", "--store", str(store), auth="none")
             try:
-                paced_in_another_process(proc.url + "/tokenHook", 1)  # warm-up: the first calls of a process
-                calls = paced_in_another_process(proc.url + "/tokenHook", seconds)
-                headless_p99.append(percentile(calls, 99))
+                paced_in_another_process(proc.url + "/tokenHook", 2)  # warm-up: the first calls of a process
+                before = percentile(paced_in_another_process(proc.url + "/tokenHook", seconds), 99)
                 result = asyncio.run(with_inspector(store, proc.url, seconds))
                 attached_p99.append(percentile(result["calls"], 99))  # type: ignore[arg-type]
+                after = percentile(paced_in_another_process(proc.url + "/tokenHook", seconds), 99)
+                headless_p99.append((before + after) / 2)  # headless just before and just after: A B A
                 keys += result["keys"]  # type: ignore[arg-type]
                 details.append(result)
             finally:
                 proc.stop()
     keys.sort()
     for n, (a, b) in enumerate(zip(headless_p99, attached_p99, strict=True), 1):
-        print(f"round {n}: p99 headless {a:.1f} ms, with the inspector attached {b:.1f} ms, ratio {b / a:.2f}")
-    ratio = percentile(attached_p99, 50) / percentile(headless_p99, 50)
-    print(f"RATIO p99 with the inspector / headless = {ratio:.2f} (goal <= 1.2: {'met' if ratio <= 1.2 else 'MISSED'})")
+        print(f"round {n}: p99 headless {a:.1f} ms (mean of before and after), with the inspector attached "
+              f"{b:.1f} ms, ratio {b / a:.2f}")
+    ratios = sorted(b / a for a, b in zip(headless_p99, attached_p99, strict=True))
+    ratio = ratios[len(ratios) // 2]  # the median round
+    print(f"RATIO p99 with the inspector / headless, the median round = {ratio:.2f} "
+          f"(goal <= 1.2: {'met' if ratio <= 1.2 else 'MISSED'})")
     p99, worst = percentile(keys, 99), keys[-1]
     print(f"keys during the bursts ({len(keys)}): median {percentile(keys, 50):.1f} ms, p99 {p99:.1f} ms "
           f"(goal <= 50: {'met' if p99 <= 50 else 'MISSED'}), max {worst:.1f} ms "
@@ -257,4 +265,4 @@ if __name__ == "__main__":
         memory_run(60 if "--quick" in sys.argv else 300)
     else:
         quick = "--quick" in sys.argv
-        latency_run(seconds=3 if quick else 10, rounds=1 if quick else 2)
+        latency_run(seconds=3 if quick else 10, rounds=1 if quick else 3)

@@ -84,8 +84,10 @@ class HookdevApp(App[int]):
             self.exit(0)  # serve stopped: its own inspector goes with it
 
     async def action_quit(self) -> None:
-        await self.link.close()
         self.exit(0)
+
+    async def on_unmount(self) -> None:
+        await self.link.close()  # after the screens and their workers are gone: none reads a closed store
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
