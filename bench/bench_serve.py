@@ -26,6 +26,7 @@ from harness import (  # noqa: E402
     Load,
     Proc,
     bare,
+    cpu_seconds,
     express,
     machine,
     mean,
@@ -114,27 +115,37 @@ def run(work: Path, yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]
             if status != 401:
                 raise SystemExit(f"{name} answered {status} to a call without credentials, not 401")
 
-    def measure(url: str, headers: dict[str, str]) -> Load:
+    def measure(proc: Proc, url: str, headers: dict[str, str]) -> Load:
         wrk(url, body, headers, 1)  # warm up: connections, caches, the JIT-less interpreter's dicts
-        return wrk(url, body, headers, seconds)
+        cpu = cpu_seconds(proc.pid)
+        load = wrk(url, body, headers, seconds)
+        load.cpu_us = (cpu_seconds(proc.pid) - cpu) / max(load.requests, 1) * 1e6
+        return load
 
-    bare_runs = [measure(yardstick.url + path, {})]
-    results = {name: measure(proc.url + path, headers) for name, (proc, headers) in procs.items()}
-    bare_runs.append(measure(yardstick.url + path, {}))
+    bare_runs = [measure(yardstick, yardstick.url + path, {})]
+    results = {name: measure(proc, proc.url + path, headers) for name, (proc, headers) in procs.items()}
+    bare_runs.append(measure(yardstick, yardstick.url + path, {}))
     bare_rps = mean([r.rps for r in bare_runs])
+    bare_cpu = mean([r.cpu_us for r in bare_runs])
     rows = [["bare aiohttp (mean of 2 runs)", bare_rps, mean([r.p50_ms for r in bare_runs]),
-             mean([r.p99_ms for r in bare_runs]), "1.00", sum(r.bad for r in bare_runs)]]
+             mean([r.p99_ms for r in bare_runs]), "1.00", bare_cpu, "1.00", sum(r.bad for r in bare_runs)]]
     for name, r in results.items():
-        rows.append([name, r.rps, r.p50_ms, r.p99_ms, f"{r.rps / bare_rps:.2f}", r.bad])
+        rows.append([name, r.rps, r.p50_ms, r.p99_ms, f"{r.rps / bare_rps:.2f}", r.cpu_us,
+                     f"{bare_cpu / r.cpu_us:.2f}", r.bad])
     print()
-    print(table("Closed loop (wrk): hookdev serve vs a bare aiohttp app", ["mode / auth", "req/s", "p50 ms",
-                                                                           "p99 ms", "RATIO vs bare", "non-2xx"], rows))
-    print(f"  (bare runs: {', '.join(f'{r.rps:,.0f}' for r in bare_runs)} req/s)")
+    print(table("Closed loop (wrk): hookdev serve vs a bare aiohttp app",
+                ["mode / auth", "req/s", "p50 ms", "p99 ms", "RATIO vs bare", "CPU us/call", "CPU RATIO", "non-2xx"],
+                rows))
+    print(f"  (bare runs: {', '.join(f'{r.rps:,.0f}' for r in bare_runs)} req/s, "
+          f"{', '.join(f'{r.cpu_us:.1f}' for r in bare_runs)} us of CPU per call)")
+    print("  CPU RATIO: the bare app's CPU time per call / this one's (the server process and all its threads);")
+    print("  it moves far less than req/s when other work shares the machine.")
 
     if paced_seconds:
         run_paced(yardstick, procs, path, body, paced_seconds)
     print()
     rps = {"bare": bare_rps, **{name: r.rps for name, r in results.items()}}
+    cpu = {"bare": bare_cpu, **{name: r.cpu_us for name, r in results.items()}}
     goals = [
         ("template+basic / bare", "template / basic", "bare", 0.45),
         ("template+basic / Express app", "template / basic", EXPRESS_NAME, 1.3),
@@ -144,7 +155,9 @@ def run(work: Path, yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]
     for label, top, bottom, goal in goals:
         if top in rps and bottom in rps:
             ratio = rps[top] / rps[bottom]
-            print(f"RATIO {label} = {ratio:.2f} (goal >= {goal}: {'met' if ratio >= goal else 'MISSED'})")
+            by_cpu = cpu[bottom] / cpu[top]
+            print(f"RATIO {label} = {ratio:.2f} (goal >= {goal}: {'met' if ratio >= goal else 'MISSED'}); "
+                  f"by CPU per call {by_cpu:.2f}")
     bad = sum(r.bad for r in results.values()) + sum(r.bad for r in bare_runs)
     if bad:
         print(f"WARNING: {bad} calls were not answered 2xx; the figures above do not count")

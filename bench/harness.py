@@ -41,6 +41,12 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {system}"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process (all its threads) has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     """Resident set of a process, from /proc (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -152,6 +158,8 @@ class Load:
     requests: int
     bad: int
     """Non-2xx answers plus socket errors: must be 0 for a figure to count."""
+    cpu_us: float = float("nan")
+    """CPU time (user + system) the server spent per call during the run, in microseconds."""
 
 
 def have_wrk() -> bool:
