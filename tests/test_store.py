@@ -31,6 +31,21 @@ def test_round_trip_keeps_every_field(tmp_path):
     store.close()
 
 
+def test_the_oldest_and_newest_are_found_without_reading_every_row(tmp_path):
+    # Retention asks for both after every group commit; as one `SELECT MIN(seq), MAX(seq)` SQLite reads the
+    # whole table for them, at every batch, which grows with the store.
+    from hookdev.receiver.store import SEQ_RANGE
+
+    store = Store(tmp_path / "s.db")
+    try:
+        store.add_now(make_exchange())
+        plan = " ".join(row[3] for row in store._reader.execute("EXPLAIN QUERY PLAN " + SEQ_RANGE))
+        assert "SEARCH exchanges" in plan and "SCAN exchanges" not in plan
+        assert tuple(store._reader.execute(SEQ_RANGE).fetchone()) == (1, 1)
+    finally:
+        store.close()
+
+
 def test_file_is_private_and_in_wal_mode(tmp_path):
     path = tmp_path / "nested" / "dir" / "s.db"
     store = Store(path)

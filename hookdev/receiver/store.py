@@ -134,6 +134,8 @@ INDEX_TEXT = (
     "INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text) "
     "SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges WHERE seq > ?"
 )
+SEQ_RANGE = "SELECT (SELECT MIN(seq) FROM exchanges), (SELECT MAX(seq) FROM exchanges)"
+"""The oldest and newest seq, two index probes: `SELECT MIN(seq), MAX(seq)` in one query reads every row."""
 PAGE = 500
 """Rows read per query when iterating, so memory stays flat however many match."""
 _WORD = re.compile(r"[^\W_]")
@@ -504,7 +506,7 @@ class Store:
             return
         try:
             while self._inbox.empty():
-                first, last = conn.execute("SELECT MIN(seq), MAX(seq) FROM exchanges").fetchone()
+                first, last = conn.execute(SEQ_RANGE).fetchone()
                 if first is None:
                     return
                 rows = last - first + 1  # seq only grows and only the oldest are deleted: no gaps
