@@ -431,6 +431,22 @@ async def test_text_is_indexed_after_the_answer_and_caught_up_after_a_kill(tmp_p
         store.close()
 
 
+async def test_text_waiting_for_the_index_is_indexed_when_the_store_closes(tmp_path):
+    path = tmp_path / "s.db"
+    store = Store(path)
+    store.start()
+    try:
+        added = await asyncio.gather(*(store.add(make_exchange(body={"who": f"nia {n}"})) for n in range(40)))
+        assert all(added)
+    finally:
+        store.close()
+    reader = Store(path, readonly=True)
+    try:
+        assert reader.count(Filter(text="nia")) == 40
+    finally:
+        reader.close()
+
+
 def test_deleting_an_exchange_not_yet_indexed_keeps_the_index_sound(tmp_path):
     import hookdev.receiver.store as store_module
 
