@@ -12,6 +12,7 @@ VALUES = [
     {"a": 1, "b": [True, None, 1.5], "c": "text"},
     [["Content-Type", "application/json"], ["X-Okta", "1"]],
     {"big": 2**70, "neg": -(2**65)},  # past 64 bits: orjson refuses, json does not
+    {"odd": 2**70 + 1, "low": -(2**63) - 1, "in": [2**64 - 1, -(2**63)]},  # orjson would read floats
     {"lone": "\ud800 surrogate"},  # what a hostile header can decode to
     {"unicode": "Zoë ☃ \u202e reversed"},
     {"control": "a\x1b[31mred\x07"},
@@ -34,6 +35,7 @@ def test_lines_for_a_terminal_are_plain_ascii(value: object) -> None:
 def test_loads_reads_what_the_standard_library_wrote() -> None:
     for value in VALUES:
         assert jsonfast.loads(json.dumps(value)) == json.loads(json.dumps(value))
+        assert repr(jsonfast.loads(json.dumps(value).encode())) == repr(json.loads(json.dumps(value)))
     assert jsonfast.loads(b'{"x": NaN}')["x"] != 0  # NaN: accepted as json does
     with pytest.raises(ValueError):
         jsonfast.loads("{not json")
