@@ -86,3 +86,32 @@ def test_a_recorded_body_too_deep_to_read_is_shown_as_text_on_every_interpreter(
     assert outcome("token", 200, body) == outcome("token", 200, b"not json")
     assert call_of(ex, {}).exchange_id == ex.id
     assert pretty(body) == body.decode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b'{"a": 1, "a": 2}', b"1e400", b"NaN", b'\xef\xbb\xbf{"a": 1}', b'{"a": "\\ud800"}', b"12345678901234567890123",
+     b'"\xed\xa0\x80"', b'{"\xc3\xa9": [-0.0, 5e-324]}'],
+)
+def test_what_the_fast_parser_refuses_reads_as_the_standard_library_reads_it(text):
+    assert repr(jsontext.loads(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("text", [b'{"a": "x\x01y"}', b"[1,]", b'{"a": "\xff"}', b"[01]"])
+def test_what_the_standard_library_refuses_is_refused(text):
+    with pytest.raises(ValueError):
+        json.loads(text)
+    with pytest.raises(ValueError):
+        jsontext.loads(text)
+
+
+def test_a_text_read_again_and_again_is_parsed_once_while_it_is_small():
+    answer = json.dumps({"commands": [{"type": "com.okta.action.update", "value": {"registration": "ALLOW"}}]})
+    first = jsontext.loads_shared(answer.encode())
+    assert first == json.loads(answer)
+    assert jsontext.loads_shared(answer.encode()) is first  # equal bytes, another object: the same value
+    big = json.dumps({"pad": "x" * jsontext.SHARED_MAX}).encode()
+    assert jsontext.loads_shared(big) == json.loads(big)
+    assert jsontext.loads_shared(big) is not jsontext.loads_shared(big)
+    with pytest.raises(TooDeep):
+        jsontext.loads_shared(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))

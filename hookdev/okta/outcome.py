@@ -53,9 +53,10 @@ def outcome(kind: Kind, status: int, body: bytes) -> Outcome:
 
 
 def _parsed(body: bytes) -> Any:
+    """The answer's JSON, shared with the validation that read it first: read here, never changed."""
     try:
-        return jsontext.loads(body)
-    except ValueError:
+        return jsontext.loads_shared(body)
+    except ValueError:  # TooDeep included
         return None
 
 

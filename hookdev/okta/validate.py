@@ -222,7 +222,7 @@ def _check_inline_status(call: Call, response: ResponseSnapshot) -> list[Problem
 
 def _parse(response: ResponseSnapshot, fails: str) -> tuple[Any, Problem | None]:
     try:
-        return jsontext.loads(response.body), None
+        return jsontext.loads_shared(response.body), None  # read only, never changed
     except ValueError as exc:
         return None, Problem("$", f"the body is not JSON ({exc}); send a JSON object", fails)
 
