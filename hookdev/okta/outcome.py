@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,17 @@ def outcome(kind: Kind, status: int, body: bytes) -> Outcome:
     the problems of an invalid one. Kinds without a choice to report (event deliveries, unknown calls)
     and answers that say nothing readable get an empty label.
     """
+    if len(body) <= jsontext.SHARED_MAX:  # a template's answer comes again at every call: read it once
+        return _remembered(kind, status, body)
+    return _outcome(kind, status, body)
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered(kind: Kind, status: int, body: bytes) -> Outcome:
+    return _outcome(kind, status, body)
+
+
+def _outcome(kind: Kind, status: int, body: bytes) -> Outcome:
     if kind == "event_verification":
         return Outcome("VERIFIED", "the challenge is echoed: Okta marks the event hook verified")
     if kind in ("event", "unknown") or not 200 <= status < 300:
