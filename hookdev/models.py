@@ -308,19 +308,23 @@ _ID_TAIL = itertools.count(int.from_bytes(os.urandom(3), "big"))
 
 def new_id(now: float | None = None) -> str:
     """A 13-character id that sorts by creation time: 9 chars of milliseconds, 4 of a counter (random start)."""
-    ms = int((time.time() if now is None else now) * 1000)
+    # A per-process counter from a random start, not fresh randomness per id: two ids of one millisecond
+    # never collide (the store would keep only one), and os.urandom releases the GIL on every call.
+    n = next(_ID_TAIL)
+    a = _ALPHABET
+    return _stamp(int((time.time() if now is None else now) * 1000)) + (
+        a[n & 31] + a[n >> 5 & 31] + a[n >> 10 & 31] + a[n >> 15 & 31]
+    )
+
+
+@lru_cache(maxsize=2)
+def _stamp(ms: int) -> str:
+    """The 9 characters of a millisecond, most significant first (busy calls share a millisecond)."""
     stamp = ""
     for _ in range(9):
         stamp = _ALPHABET[ms & 31] + stamp
         ms >>= 5
-    # A per-process counter from a random start, not fresh randomness per id: two ids of one millisecond
-    # never collide (the store would keep only one), and os.urandom releases the GIL on every call.
-    rand = next(_ID_TAIL) & 0xFFFFF
-    tail = ""
-    for _ in range(4):
-        tail += _ALPHABET[rand & 31]
-        rand >>= 5
-    return stamp + tail
+    return stamp
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
