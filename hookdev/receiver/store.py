@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import collections
 import dataclasses
 import itertools
 import logging
 import os
+import queue
 import re
 import sqlite3
 import threading
@@ -371,6 +371,8 @@ class Store:
         self.max_pending_bytes = max_pending_bytes
         self._listeners: list[Callable[[Exchange], None]] = []
         self._inbox = _Inbox()
+        self._turn: list[_Item] | None = None
+        self._turn_loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[Exchange] = []
         self._pending_bytes = 0
         self.dropped = 0
@@ -427,6 +429,7 @@ class Store:
     def close(self) -> None:
         """Flush every queued exchange, stop the writer, close connections."""
         if self._writer is not None:
+            self._hand_over()  # closed in the loop's own thread, before the end of its turn
             self._inbox.put(None)
             self._writer.join()
             self._writer = None
@@ -445,7 +448,7 @@ class Store:
                                "(add_now() writes without it)")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._inbox.put((exchange, future))
+        self._queue(loop, (exchange, future))
         try:
             await future
             committed = True
@@ -455,6 +458,22 @@ class Store:
         if self._listeners:
             loop.call_soon(self._notify, exchange)
         return committed
+
+    def _queue(self, loop: asyncio.AbstractEventLoop, item: _Item) -> None:
+        """Hand the writer every exchange of a loop turn at once, at the end of the turn: one wake-up of the
+        writer per turn, and a group commit of all of them, instead of one hand-over per call."""
+        if self._turn is None:
+            self._turn, self._turn_loop = [item], loop
+            loop.call_soon(self._hand_over)
+        elif self._turn_loop is loop:
+            self._turn.append(item)
+        else:  # a second loop adding to the same store (tests): no waiting for the other loop's turn
+            self._inbox.put([item])
+
+    def _hand_over(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn:
+            self._inbox.put(turn)
 
     def add_now(self, exchange: Exchange) -> None:
         """Commit one exchange synchronously (CLI import, tests)."""
@@ -501,9 +520,8 @@ class Store:
                 timeout = 1.0 if self._pending else None
                 if unindexed.rows:
                     timeout = min(timeout or INDEX_DELAY, max(unindexed.due - time.monotonic(), 0.0))
-                items = self._inbox.take(1000, timeout=timeout)
-                stopping = any(item is None for item in items)
-                written = self._commit(conn, [item for item in items if item is not None])
+                items, stopping = self._inbox.take(1000, timeout=timeout)
+                written = self._commit(conn, items)
                 unindexed = _index_due(conn, unindexed, written, now=stopping)
                 self._retain(conn)  # after the batch's answers are released, never before them
 
@@ -789,7 +807,7 @@ class _Query:
         return _Query(source="exchanges", clauses=tuple(clauses), params=tuple(params), order="exchanges.seq")
 
 
-_Item = tuple[Exchange, "asyncio.Future[None] | None"] | None
+_Item = tuple[Exchange, "asyncio.Future[None] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -823,34 +841,37 @@ def _index_due(conn: sqlite3.Connection, unindexed: _Unindexed, written: tuple[i
 
 
 class _Inbox:
-    """Exchanges waiting for the writer thread. Adding one is a deque append; the writer is woken (an Event
-    set) only when it is asleep, so under load a call costs no lock, notify or thread wake-up."""
+    """What waits for the writer thread: lists of exchanges (a loop turn's each), and None to stop. A
+    queue.SimpleQueue: putting is a C call that wakes the writer only when it waits."""
 
     def __init__(self) -> None:
-        self._items: collections.deque[_Item] = collections.deque()
-        self._wake = threading.Event()
-        self._asleep = False
+        self._lists: queue.SimpleQueue[builtins.list[_Item] | None] = queue.SimpleQueue()
 
-    def put(self, item: _Item) -> None:
-        self._items.append(item)
-        if self._asleep:
-            self._wake.set()
+    def put(self, items: builtins.list[_Item] | None) -> None:
+        self._lists.put(items)
 
-    def take(self, limit: int, timeout: float | None) -> builtins.list[_Item]:
-        """Up to `limit` items, waiting for the first one (at most `timeout` seconds) when there is none."""
-        if not self._items:
-            self._asleep = True
-            if not self._items:  # checked again after saying so: a put in between has set the event
-                self._wake.wait(timeout)
-            self._asleep = False
-            self._wake.clear()
-        items: builtins.list[_Item] = []
-        while self._items and len(items) < limit:
-            items.append(self._items.popleft())
-        return items
+    def take(self, limit: int, timeout: float | None) -> tuple[builtins.list[_Item], bool]:
+        """(items, stop): the lists waiting, joined, until they hold `limit` items; waiting for the first one at
+        most `timeout` seconds when there is none. stop: None was put."""
+        try:
+            first = self._lists.get(timeout=timeout)
+        except queue.Empty:
+            return [], False
+        if first is None:
+            return [], True
+        items = list(first)
+        while len(items) < limit:
+            try:
+                more = self._lists.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                return items, True
+            items += more
+        return items, False
 
     def empty(self) -> bool:
-        return not self._items
+        return self._lists.empty()
 
 
 def _connect_readonly(path: Path) -> tuple[sqlite3.Connection, int]:
