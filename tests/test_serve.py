@@ -219,3 +219,34 @@ def test_sighup_stops_serve_and_its_ngrok_agent_like_sigterm(tmp_path):
     assert not running(agent_pid)
     assert not (tmp_path / ".hookdev" / "ngrok.pid").exists()
     assert not (tmp_path / ".hookdev" / "hookdev.db.serve.json").exists()
+
+
+class CountedFlushes:
+    """A text stream that counts the lines written to it at each flush, and the writes."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+        self.flushed: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.flushed.append("".join(self.written).count("\n"))
+
+
+async def test_headless_lines_of_a_turn_go_out_in_one_write_at_its_end() -> None:
+    from hookdev.cli.common import LineWriter
+
+    out = CountedFlushes()
+    emit = LineWriter(out, asyncio.get_running_loop())  # type: ignore[arg-type]
+    for n in range(100):  # a burst within one loop turn
+        emit(f"line {n}")
+    assert out.written == []
+    await asyncio.sleep(0)  # one turn: the callbacks already scheduled run
+    assert out.flushed == [100]
+    assert len(out.written) == 1 and out.written[0].splitlines() == [f"line {n}" for n in range(100)]
+    emit("next")
+    await asyncio.sleep(0)
+    assert out.flushed == [100, 101] and out.written[-1] == "next\n"

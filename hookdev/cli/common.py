@@ -53,19 +53,22 @@ def settings_from(args: argparse.Namespace, overrides: Overrides | None = None) 
 
 
 class LineWriter:
-    """Writes lines at once but flushes once per loop turn, so a burst of calls costs one flush, not one each."""
+    """Writes the lines of a loop turn together at its end: a burst of calls (a committed batch is told in one
+    turn) costs one write to the terminal, pipe or file, however the stream is buffered (PYTHONUNBUFFERED
+    included), not one per line; each line still goes out in the turn its call was recorded."""
 
     def __init__(self, out: TextIO, loop: asyncio.AbstractEventLoop) -> None:
         self.out = out
         self.loop = loop
-        self._flush_due = False
+        self._lines: list[str] = []
 
     def __call__(self, line: str) -> None:
-        self.out.write(line + "\n")
-        if not self._flush_due:
-            self._flush_due = True
-            self.loop.call_soon(self._flush)
+        if not self._lines:
+            self.loop.call_soon(self.flush)
+        self._lines.append(line)
 
-    def _flush(self) -> None:
-        self._flush_due = False
+    def flush(self) -> None:
+        if self._lines:
+            lines, self._lines = self._lines, []
+            self.out.write("\n".join(lines) + "\n")
         self.out.flush()

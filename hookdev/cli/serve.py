@@ -192,6 +192,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
         await stopping.wait()
     finally:
         await session.stop()
+        emit.flush()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     if not as_json:
