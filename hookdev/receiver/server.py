@@ -119,10 +119,12 @@ async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapsh
     chunks: list[bytes] = []
     size = 0
     lost = late = False
+    # With a declared size, stop once it has arrived instead of asking the stream once more for its end.
+    end = min(budget, declared) if declared is not None else budget
     if request.can_read_body:
         try:
             async with asyncio.timeout(BODY_TIMEOUT_S):
-                while size < budget:
+                while size < end:
                     chunk = await request.content.read(min(64 * 1024, budget - size))
                     if not chunk:
                         break
