@@ -88,7 +88,7 @@ async def test_listeners_run_after_commit(tmp_path):
     store.subscribe(lambda ex: seen.append((ex.id, store.count())))
     ex = make_exchange()
     await store.add(ex)
-    await asyncio.sleep(0)  # add() schedules the listeners with call_soon: one turn of the loop runs them
+    await asyncio.sleep(0)  # the committed batch schedules its listeners with call_soon: one turn runs them
     assert seen == [(ex.id, 1)]
     store.close()
 

@@ -451,13 +451,9 @@ class Store:
         self._queue(loop, (exchange, future))
         try:
             await future
-            committed = True
         except StoreError:
-            committed = False
-        # Listeners run after the answer is sent, never in its way.
-        if self._listeners:
-            loop.call_soon(self._notify, exchange)
-        return committed
+            return False
+        return True
 
     def _queue(self, loop: asyncio.AbstractEventLoop, item: _Item) -> None:
         """Hand the writer every exchange of a loop turn at once, at the end of the turn: one wake-up of the
@@ -492,12 +488,22 @@ class Store:
                     raise
                 conn.execute("COMMIT")
 
-    def _notify(self, exchange: Exchange) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(exchange)
-            except Exception:
-                log.exception("exchange listener failed")
+    def _settle(self, futures: list[asyncio.Future[None]], exchanges: list[Exchange], error: str | None) -> None:
+        """On the loop, once a batch is committed (or refused): release its answers, then tell the listeners.
+        The listeners run after the tasks the answers wake up, so after the answers are sent, never in their way."""
+        for future in futures:
+            _settle(future, error)
+        if self._listeners:
+            asyncio.get_running_loop().call_soon(self._notify, exchanges)
+
+    def _notify(self, exchanges: list[Exchange]) -> None:
+        listeners = list(self._listeners)
+        for exchange in exchanges:
+            for listener in listeners:
+                try:
+                    listener(exchange)
+                except Exception:
+                    log.exception("exchange listener failed")
 
     @contextmanager
     def _write_conn(self) -> Iterator[sqlite3.Connection]:
@@ -587,13 +593,15 @@ class Store:
         self.last_error = error
         # One wake-up per loop per batch, not one per exchange: each call_soon_threadsafe writes to the
         # loop's self-pipe, and under load those wake-ups cost more than the commit itself.
-        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
-        for _, future in batch:
+        by_loop: dict[asyncio.AbstractEventLoop, tuple[list[asyncio.Future[None]], list[Exchange]]] = {}
+        for exchange, future in batch:
             if future is not None:
-                by_loop.setdefault(future.get_loop(), []).append(future)
-        for loop, futures in by_loop.items():
+                futures, exchanges = by_loop.setdefault(future.get_loop(), ([], []))
+                futures.append(future)
+                exchanges.append(exchange)
+        for loop, (futures, exchanges) in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_settle_all, futures, error)
+                loop.call_soon_threadsafe(self._settle, futures, exchanges, error)
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
         return written
@@ -908,11 +916,6 @@ def private_folder(folder: Path) -> None:
             folder.chmod(0o700)
         except OSError:
             pass
-
-
-def _settle_all(futures: list[asyncio.Future[None]], error: str | None) -> None:
-    for future in futures:
-        _settle(future, error)
 
 
 def _settle(future: asyncio.Future[None], error: str | None) -> None:
