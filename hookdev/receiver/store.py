@@ -135,8 +135,13 @@ INDEX_TEXT = (
     "INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text) "
     "SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges WHERE seq > ?"
 )
-SEQ_RANGE = "SELECT (SELECT MIN(seq) FROM exchanges), (SELECT MAX(seq) FROM exchanges)"
-"""The oldest and newest seq, two index probes: `SELECT MIN(seq), MAX(seq)` in one query reads every row."""
+SEQ_RANGE = (
+    "SELECT (SELECT MIN(seq) FROM exchanges), (SELECT MAX(seq) FROM exchanges), "
+    "((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())) "
+    "* (SELECT page_size FROM pragma_page_size())"
+)
+"""The oldest and newest seq, two index probes (`SELECT MIN(seq), MAX(seq)` in one query reads every row), and
+the bytes the database uses: what retention looks at after each batch, in one statement."""
 INDEX_ROWS = 256
 INDEX_DELAY = 0.25
 """The text of committed exchanges is indexed in one transaction per INDEX_ROWS of them, or INDEX_DELAY seconds
@@ -542,17 +547,15 @@ class Store:
             return
         try:
             while self._inbox.empty():
-                first, last = conn.execute(SEQ_RANGE).fetchone()
+                first, last, used = conn.execute(SEQ_RANGE).fetchone()
                 if first is None:
                     return
                 rows = last - first + 1  # seq only grows and only the oldest are deleted: no gaps
                 excess = rows - keep.max_exchanges if keep.max_exchanges is not None else 0
-                if keep.max_bytes is not None:
-                    used = _used_bytes(conn)
-                    if used > keep.max_bytes:
-                        # Down to 90 %, so a full store does not delete at every batch.
-                        share = (used - keep.max_bytes * 0.9) / used
-                        excess = max(excess, int(rows * share) + 1)
+                if keep.max_bytes is not None and used > keep.max_bytes:
+                    # Down to 90 %, so a full store does not delete at every batch.
+                    share = (used - keep.max_bytes * 0.9) / used
+                    excess = max(excess, int(rows * share) + 1)
                 if excess <= 0:
                     return
                 count = min(excess, RETAIN_CHUNK, rows)
@@ -897,13 +900,6 @@ def _connect_readonly(path: Path) -> tuple[sqlite3.Connection, int]:
             conn.close()
             error = exc
     raise StoreError(f"cannot read the store {path}: {error}")
-
-
-def _used_bytes(conn: sqlite3.Connection) -> int:
-    """Bytes the database uses (its pages minus the free ones)."""
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
-    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
-    return int((pages - free) * conn.execute("PRAGMA page_size").fetchone()[0])
 
 
 def private_folder(folder: Path) -> None:
