@@ -448,6 +448,25 @@ async def test_text_waiting_for_the_index_is_indexed_when_the_store_closes(tmp_p
         reader.close()
 
 
+async def test_two_writers_on_one_store_index_every_exchange_once(tmp_path):
+    path = tmp_path / "s.db"
+    serving, importing = Store(path), Store(path)
+    serving.start()
+    try:
+        assert await serving.add(make_exchange(body={"who": "nia"}))  # committed; its text waits for the index
+        importing.add_many([make_exchange(body={"who": "nia too"})])  # indexes what it finds above the index
+    finally:
+        serving.close()  # indexes what is left: nothing, both are in
+        importing.close()
+    store = Store(path)
+    try:
+        with store._write_conn() as conn:
+            conn.execute("INSERT INTO exchanges_text (exchanges_text) VALUES ('integrity-check')")
+        assert store.count(Filter(text="nia")) == 2 and store.count(Filter(text="too")) == 1
+    finally:
+        store.close()
+
+
 def test_deleting_an_exchange_not_yet_indexed_keeps_the_index_sound(tmp_path):
     import hookdev.receiver.store as store_module
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import dataclasses
+import functools
 import itertools
 import logging
 import os
@@ -73,7 +74,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: what must stay fast at a million exchanges: the paths in use (read at every start) kept up to date
     # instead of a GROUP BY over the whole table, and a full-text index of the path and the bodies
-    # (contentless: the text stays in `exchanges`). The writer fills the index once per batch (see _commit),
+    # (contentless: the text stays in `exchanges`). The writer fills the index in batches (see INDEX_TEXT),
     # since FTS5 flushes its buffer at every statement and a trigger per row would make that once per row.
     """
     CREATE TABLE paths (path TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
@@ -112,7 +113,7 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM okta_events WHERE exchange_id = OLD.id;
     END;
     """,
-    # 6: the text of an exchange is indexed just after it is written (see Store._commit), so a deleted
+    # 6: the text of an exchange is indexed after it is written (see Store._write_loop), so a deleted
     # exchange leaves the index only if it is in it (a contentless index trusts what `delete` says)
     """
     DROP TRIGGER exchanges_forget;
@@ -133,8 +134,18 @@ COLUMNS = (
 INSERT = f"INSERT OR IGNORE INTO exchanges ({COLUMNS}) VALUES ({', '.join('?' * 23)})"
 INDEX_TEXT = (
     "INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text) "
-    "SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges WHERE seq > ?"
+    "SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges "
+    "WHERE seq > COALESCE((SELECT rowid FROM exchanges_text ORDER BY rowid DESC LIMIT 1), 0)"
 )
+"""Index the text of every exchange above the newest one indexed: one statement, so one transaction, whoever
+wrote the rows (another serve on the same store included) and however many writers do it."""
+INSERT_ROWS = 32
+SMALL_ROW = 8192
+"""A group commit of up to INSERT_ROWS rows of at most SMALL_ROW bytes each is one multi-row INSERT: SQLite
+writes and commits it in one step, which gives up the GIL once (row by row, with BEGIN and COMMIT, the writer
+thread took it back from a busy event loop after every row). Bigger rows go one at a time: SQLite keeps the
+values last bound to each cached statement, so the statements for 1 to INSERT_ROWS rows may hold that many
+rows' bytes (4 MiB at most here), which big calls must not multiply."""
 SEQ_RANGE = (
     "SELECT (SELECT MIN(seq) FROM exchanges), (SELECT MAX(seq) FROM exchanges), "
     "((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())) "
@@ -211,6 +222,11 @@ def _row(ex: Exchange) -> tuple[Any, ...]:
         int(ex.auth.ok),
         int(ex.validation.ok),
     )
+
+
+def _row_bytes(row: tuple[Any, ...]) -> int:
+    """The bytes of a _row's headers, bodies, verdicts and log: nearly all of it."""
+    return len(row[6]) + len(row[7]) + len(row[10]) + len(row[11]) + len(row[12]) + len(row[13]) + len(row[17])
 
 
 def _exchange(row: sqlite3.Row) -> Exchange:
@@ -326,39 +342,26 @@ class Retention:
     max_bytes: int | None = None
 
 
-def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, index: bool = True) -> tuple[int, int]:
-    """Write rows inside the caller's transaction, and index their text unless told not to; the range of
-    sequence numbers (after, upto] they may have taken, for _index_text."""
-    after = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
+def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, index: bool = True) -> None:
+    """Write rows inside the caller's transaction, and index their text unless told not to."""
     conn.executemany(INSERT, rows)
-    upto = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
     if index:
-        conn.execute(INDEX_TEXT + " AND seq <= ?", (after, upto))
-    return after, upto
+        conn.execute(INDEX_TEXT)
 
 
-def _index_text(conn: sqlite3.Connection, after: int, upto: int) -> None:
-    """Index the text of the exchanges with seq in (after, upto], in a transaction of its own."""
-    if upto <= after:
-        return
+@functools.lru_cache(maxsize=2 * INSERT_ROWS)
+def _insert_rows(insert: str, count: int) -> str:
+    """`insert` (one row's INSERT ... VALUES (...)) writing `count` rows."""
+    values = insert[insert.rindex("("):]
+    return insert + f", {values}" * (count - 1)
+
+
+def _index_text(conn: sqlite3.Connection) -> None:
+    """Index the text of every exchange not indexed yet (a statement, so a transaction, of its own)."""
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(INDEX_TEXT + " AND seq <= ?", (after, upto))
-        conn.execute("COMMIT")
+        conn.execute(INDEX_TEXT)
     except sqlite3.Error as exc:
-        log.warning("indexing the text of exchanges %d to %d failed (%s); they are indexed when the store "
-                    "is next opened", after + 1, upto, exc)
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
-
-
-def _index_missing(conn: sqlite3.Connection) -> None:
-    """Index what a writer stopped before indexing (killed between its two commits)."""
-    top = conn.execute("SELECT rowid FROM exchanges_text ORDER BY rowid DESC LIMIT 1").fetchone()
-    last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM exchanges").fetchone()[0]
-    _index_text(conn, top[0] if top else 0, last)
+        log.warning("indexing the text of the newest exchanges failed (%s); they are indexed the next time", exc)
 
 
 class Store:
@@ -521,7 +524,7 @@ class Store:
 
     def _write_loop(self) -> None:
         with self._write_conn() as conn:
-            _index_missing(conn)
+            _index_text(conn)  # what a writer killed between a commit and its indexing left
             stopping = False
             self._retain(conn)
             unindexed = _Unindexed()
@@ -568,28 +571,35 @@ class Store:
                 conn.execute("ROLLBACK")
             log.warning("removing old exchanges from %s failed: %s", self.path, exc)
 
-    def _commit(self, conn: sqlite3.Connection,
-                batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> tuple[int, int] | None:
+    def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> int:
         """Write the batch (and what the disk refused before) in one transaction, then release its answers;
-        the range of seq written, whose text is still to index."""
+        how many rows were written (their text is still to index)."""
         rows = [_row(ex) for ex in self._pending] + [_row(ex) for ex, _ in batch]
         error: str | None = None
-        written: tuple[int, int] | None = None
+        written = 0
         if rows:
+            # A group commit of small rows is one INSERT, a transaction of its own (see SMALL_ROW); any other
+            # (big calls, or many that the disk refused before) is BEGIN, a row at a time, COMMIT. The text index is
+            # written after the answers are released (by _write_loop): FTS5 merges its segments now and then,
+            # and no call should wait for that.
+            small = len(rows) <= INSERT_ROWS and all(_row_bytes(row) <= SMALL_ROW for row in rows)
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                # The text index is written after the answers are released (by _write_loop): FTS5 merges
-                # its segments now and then, and no call should wait for that.
-                written = _insert(conn, rows, index=False)
-                conn.execute("COMMIT")
+                if small:
+                    conn.execute(_insert_rows(INSERT, len(rows)), tuple(itertools.chain.from_iterable(rows)))
+                else:
+                    conn.execute("BEGIN IMMEDIATE")
+                    _insert(conn, rows, index=False)
+                    conn.execute("COMMIT")
+                written = len(rows)
                 self._pending.clear()
                 self._pending_bytes = 0
             except sqlite3.Error as exc:
                 error = str(exc)
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
                 self._hold([ex for ex, _ in batch])
         if error and error != self.last_error:
             log.error("recording to %s failed: %s; answers still go back, retrying", self.path, error)
@@ -823,30 +833,19 @@ _Item = tuple[Exchange, "asyncio.Future[None] | None"]
 
 @dataclass(frozen=True, slots=True)
 class _Unindexed:
-    """Exchanges this writer committed whose text is not indexed yet: seq in (after, upto], due by `due`."""
+    """How many exchanges this writer committed whose text is not indexed yet, and by when it is due."""
 
-    after: int = 0
-    upto: int = 0
+    rows: int = 0
     due: float = 0.0
 
-    @property
-    def rows(self) -> int:
-        return self.upto - self.after
 
-
-def _index_due(conn: sqlite3.Connection, unindexed: _Unindexed, written: tuple[int, int] | None, *,
-               now: bool) -> _Unindexed:
-    """Add the range just written to what waits for the text index, and index it all when it is due."""
-    if written is not None and written[1] > written[0]:
-        if unindexed.rows and written[0] != unindexed.upto:  # another writer's rows in between: not ours to index
-            _index_text(conn, unindexed.after, unindexed.upto)
-            unindexed = _Unindexed()
-        if unindexed.rows:
-            unindexed = dataclasses.replace(unindexed, upto=written[1])
-        else:
-            unindexed = _Unindexed(written[0], written[1], time.monotonic() + INDEX_DELAY)
+def _index_due(conn: sqlite3.Connection, unindexed: _Unindexed, written: int, *, now: bool) -> _Unindexed:
+    """Count the rows just written as waiting for the text index, and index them all when it is due."""
+    if written:
+        due = unindexed.due if unindexed.rows else time.monotonic() + INDEX_DELAY
+        unindexed = _Unindexed(unindexed.rows + written, due)
     if unindexed.rows and (now or unindexed.rows >= INDEX_ROWS or time.monotonic() >= unindexed.due):
-        _index_text(conn, unindexed.after, unindexed.upto)
+        _index_text(conn)
         return _Unindexed()
     return unindexed
 
