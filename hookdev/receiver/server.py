@@ -47,6 +47,7 @@ otherwise (half-sent headers, an idle keep-alive) it is closed."""
 BODY_TIMEOUT_S = 10.0
 """A call's body must be in this many seconds after its headers (Okta sends it at once and waits 3 s in all);
 otherwise it is answered 408 and its connection closed."""
+_ALL_IN = contextlib.nullcontext()
 REPLAY_HEADER = "X-Hookdev-Replay-Of"
 EVENT_HOOKS_NO_OAUTH = (
     ". Note: Okta secures event hooks with a header secret only, never OAuth 2.0; "
@@ -122,8 +123,11 @@ async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapsh
     # With a declared size, stop once it has arrived instead of asking the stream once more for its end.
     end = min(budget, declared) if declared is not None else budget
     if request.can_read_body:
+        # A body already all in (the usual call: it comes with its headers) is read without a deadline to keep,
+        # which would cost more than the read itself.
+        deadline = _ALL_IN if request.content.is_eof() else asyncio.timeout(BODY_TIMEOUT_S)
         try:
-            async with asyncio.timeout(BODY_TIMEOUT_S):
+            async with deadline:
                 while size < end:
                     chunk = await request.content.read(min(64 * 1024, budget - size))
                     if not chunk:
