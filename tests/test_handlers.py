@@ -303,6 +303,22 @@ async def test_request_helpers_give_the_common_fields(tmp_path: Path) -> None:
     await r.close()
 
 
+async def test_a_sync_callable_handing_back_a_coroutine_is_awaited_and_capped(tmp_path: Path) -> None:
+    source = (
+        "import asyncio\n"
+        "async def answer(request, pause):\n    await asyncio.sleep(pause)\n    return {'from': request.kind}\n"
+        "token = lambda request: answer(request, 0)\n"
+        "saml = lambda request: answer(request, 3600)\n"
+    )
+    r = responder(tmp_path, source)
+    assert body(await r.respond(sample_call("token"))) == {"from": "token"}
+    await r.close()
+    r = responder(tmp_path, source, hard_cap=0.1)  # the coroutine sleeps an hour: past any cap
+    late = await r.respond(make_call(sample("saml"), deadline=time.monotonic() + 3.0))
+    assert late.status == 504 and "still running 0.1 s" in body(late)["error"]
+    await r.close()
+
+
 async def test_a_handler_past_okta_budget_is_still_waited_for(tmp_path: Path) -> None:
     r = responder(tmp_path, "import asyncio\nasync def token(request):\n    await asyncio.sleep(0.05)\n    return {}\n")
     late = make_call(sample("token"), deadline=time.monotonic() - 0.01)  # Okta's 3 s ran out already

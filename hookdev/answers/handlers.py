@@ -254,21 +254,18 @@ class HandlerResponder:
         notes: list[str] = []
         ticket = Ticket(submitted=time.monotonic())
         with capturing() as output:
-            # a task of its own (created inside the capture, so it shares the buffer) can be abandoned at the cap
-            task = asyncio.ensure_future(self._call(func, HookRequest.from_call(call), name, notes, ticket))
-            try:
-                done, _ = await asyncio.wait({task}, timeout=timeout)
-            except asyncio.CancelledError:
-                task.cancel()
-                raise
+            request = HookRequest.from_call(call)
+            if inspect.iscoroutinefunction(func):
+                done = await _in_time(asyncio.ensure_future(self._awaited(func(request), name, notes)), timeout)
+            else:
+                done = await self._in_thread(func, request, ticket, timeout, name, notes)
             if (waited := ticket.note(self.handlers.file.name)) is not None:
                 notes.append(waited)
 
             def log(extra: str = "") -> str:
                 return "".join(output) + extra + "".join(f"hookdev: {note}\n" for note in notes)
 
-            if not done:
-                task.cancel()
+            if done is None:
                 if ticket.queued and ticket.started is None:
                     message = f"{name}: {waited}; Okta gives up after 3 s"
                 else:
@@ -278,7 +275,7 @@ class HandlerResponder:
                     )
                 return Answer.json(504, {"error": message}, source="handler", log=log(), error=message)
             try:
-                answer = to_answer(task.result())
+                answer = to_answer(_result(*done))
             except BadReturn as exc:
                 message = f"{name} {exc}"
                 return Answer.json(500, {"error": message}, source="handler", log=log(), error=message)
@@ -288,35 +285,55 @@ class HandlerResponder:
                                    error=message)
         return Answer(answer.status, answer.body, answer.headers, source="handler", log=log())
 
-    async def _call(self, func: Callable[..., Any], request: HookRequest, name: str, notes: list[str],
-                    ticket: Ticket) -> Any:
-        try:
-            return await self._call_unguarded(func, request, name, notes, ticket)
-        except SystemExit as exc:  # exit() in a handler must not stop serve (asyncio re-raises it out of the loop)
-            raise RuntimeError(f"the handler called exit({exc.code!r}); return an answer instead") from None
+    async def _in_thread(self, func: Callable[..., Any], request: HookRequest, ticket: Ticket, timeout: float,
+                         name: str, notes: list[str]) -> Settled | None:
+        """func(request) run by the pool: its result or exception; None when it ran past `timeout` (it is
+        abandoned then).
 
-    async def _call_unguarded(self, func: Callable[..., Any], request: HookRequest, name: str, notes: list[str],
-                              ticket: Ticket) -> Any:
-        if inspect.iscoroutinefunction(func):
-            timer = StepTimer(func(request))
-            try:
-                result = await timer
-            finally:
-                if timer.longest >= BLOCKING_S:
-                    notes.append(blocked_note(name, timer.longest))
-                    self._say("warning", blocked_note(name, timer.longest))
-        else:
-            if self.pool.in_use < WORKERS:
-                self._said_full = False
-            elif not self._said_full:
-                self._said_full = True
-                self._say("warning", f"all {WORKERS} worker threads for {self.handlers.file.name} are busy with "
-                                     "calls still running (past Okta's 3 s): new calls wait for a free one. A "
-                                     "handler that blocks (a network call without a timeout?) needs fixing")
-            result = await self.pool.run(func, request, ticket)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+        The cap is a call_later that cancels the pool's future (asyncio.wait around it, or asyncio.timeout,
+        cost several times more per call)."""
+        if self.pool.in_use < WORKERS:
+            self._said_full = False
+        elif not self._said_full:
+            self._said_full = True
+            self._say("warning", f"all {WORKERS} worker threads for {self.handlers.file.name} are busy with "
+                                 "calls still running (past Okta's 3 s): new calls wait for a free one. A "
+                                 "handler that blocks (a network call without a timeout?) needs fixing")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        future = self.pool.submit(func, request, ticket)
+        expired: list[bool] = []
+        cap = loop.call_later(timeout, _abandon, future, expired)
+        try:
+            result = await future
+        except asyncio.CancelledError:
+            if expired:
+                return None
+            raise  # this call itself was cancelled (the cancel reached the pool's future too)
+        except BaseException as exc:  # the handler's own, with its traceback
+            return None, exc
+        finally:
+            cap.cancel()
+        if inspect.isawaitable(result):  # e.g. a lambda handing back a coroutine
+            task = asyncio.ensure_future(self._awaited(result, name, notes))
+            return await _in_time(task, timeout - (loop.time() - started))
+        return result, None
+
+    async def _awaited(self, awaitable: Any, name: str, notes: list[str]) -> Any:
+        """What a coroutine handler (or an awaitable a handler handed back) comes to, its steps on the event loop
+        timed so that one blocking it is named."""
+        timer = StepTimer(awaitable) if inspect.iscoroutine(awaitable) else None
+        try:
+            result = await (timer if timer is not None else awaitable)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        except SystemExit as exc:  # raised out of a task, asyncio would re-raise it out of the loop
+            raise _exited(exc) from None
+        finally:
+            if timer is not None and timer.longest >= BLOCKING_S:
+                notes.append(blocked_note(name, timer.longest))
+                self._say("warning", blocked_note(name, timer.longest))
 
     def _say(self, level: str, message: str) -> None:
         if self.handlers.notify is not None:
@@ -326,4 +343,42 @@ class HandlerResponder:
         await self.handlers.close()
         await self.templates.close()
         self.pool.shutdown()
+
+
+Settled = tuple[Any, BaseException | None]
+"""What a handler came to: its result and None, or None and its exception."""
+
+
+async def _in_time(task: asyncio.Task[Any], timeout: float) -> Settled | None:
+    """What the task came to within `timeout` seconds; None (and the task cancelled, abandoned) when it did not."""
+    try:
+        done, _ = await asyncio.wait({task}, timeout=max(timeout, 0.001))
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        return None
+    try:
+        return task.result(), None
+    except Exception as exc:
+        return None, exc
+
+
+def _abandon(future: asyncio.Future[Any], expired: list[bool]) -> None:
+    expired.append(True)
+    future.cancel()
+
+
+def _result(result: Any, error: BaseException | None) -> Any:
+    """A settled handler's result, or its exception raised again (exit() in a handler must not stop serve)."""
+    if error is None:
+        return result
+    if isinstance(error, SystemExit):
+        raise _exited(error) from None
+    raise error
+
+
+def _exited(exc: SystemExit) -> RuntimeError:
+    return RuntimeError(f"the handler called exit({exc.code!r}); return an answer instead")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import queue
 import threading
 import time
 from collections.abc import Callable, Coroutine, Generator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,39 +83,85 @@ class Ticket:
 
 
 class HandlerPool:
-    """WORKERS threads for plain functions, counting the calls in them so that a full pool is known."""
+    """WORKERS threads for plain functions, started as calls need them, counting the calls in them so that a
+    full pool is known. A call is handed over through a queue.SimpleQueue and its result comes back to the loop
+    as one call_soon_threadsafe: no concurrent Future (with its Condition) and no asyncio future wrapping it,
+    which made a sync handler cost more than the rest of its call."""
 
     def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._in_use = 0
+        self._threads = 0
+        self._idle = 0
 
     @property
     def in_use(self) -> int:
         return self._in_use
 
-    async def run(self, func: Callable[[Any], Any], request: Any, ticket: Ticket) -> Any:
-        """func(request) in a worker thread, in the caller's context (so print() lands in this call's capture)."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hookdev-handler")
-        context = contextvars.copy_context()
-
-        def work() -> Any:
-            ticket.started = time.monotonic()
-            return context.run(func, request)
-
+    def submit(self, func: Callable[[Any], Any], request: Any, ticket: Ticket) -> asyncio.Future[Any]:
+        """func(request) in a worker thread, in the caller's context (so print() lands in this call's capture),
+        as a future of the running loop. Cancelling it abandons the call: one still waiting for a thread never
+        starts, one running ends in its thread and its result is dropped."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         with self._lock:
             ticket.ahead = self._in_use
             self._in_use += 1
-        future: Future[Any] = self._pool.submit(work)
-        future.add_done_callback(self._release)  # done, failed, or cancelled while it waited
-        return await asyncio.wrap_future(future)
+            if self._idle:
+                self._idle -= 1  # that thread takes this call
+                start = False
+            else:
+                start = self._threads < WORKERS  # all busy: one more thread, or the call waits for one
+                self._threads += start
+        if start:
+            threading.Thread(target=self._work, name=f"hookdev-handler-{self._threads}", daemon=True).start()
+        self._jobs.put((loop, future, contextvars.copy_context(), func, request, ticket))
+        return future
 
-    def _release(self, _: Future[Any]) -> None:
-        with self._lock:
-            self._in_use -= 1
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            loop, future, context, func, request, ticket = job
+            if not future.cancelled():  # abandoned while it waited: it never starts
+                ticket.started = time.monotonic()
+                try:
+                    result, error = context.run(func, request), None
+                except BaseException as exc:  # SystemExit too: the caller says what a handler's exit() means
+                    result, error = None, exc
+                try:
+                    loop.call_soon_threadsafe(_settle, future, result, error)
+                except RuntimeError:  # the loop is closed: nobody waits for this any more
+                    pass
+                del result, error
+            del job, loop, future, context, func, request, ticket  # hold nothing of a finished call
+            with self._lock:
+                self._in_use -= 1
+                self._idle += 1
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Drop the calls still waiting for a thread; each thread ends once its running call is done."""
+        with self._lock:
+            threads, self._threads, self._idle = self._threads, 0, 0
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job[1].cancel()
+                with self._lock:
+                    self._in_use -= 1
+        for _ in range(threads):
+            self._jobs.put(None)
+
+
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", contextvars.Context, Callable[[Any], Any], Any, Ticket]
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # abandoned meanwhile
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
