@@ -64,7 +64,8 @@ __all__ = ["HandlerFile", "HandlerResponder", "HookRequest", "hook"]
 Notify = Callable[[str, str], None]
 OKTA_BUDGET_S = 3.0
 HARD_CAP_S = 10.0
-"""Seconds after a call arrived that hookdev stops waiting for a handler (Okta stops at 3)."""
+"""Seconds after a call arrived that hookdev stops waiting for a handler (Okta stops at 3); the default of
+[responses] handler_timeout."""
 ROUTABLE_KINDS = ("event", *INLINE_KINDS, "unknown")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -273,8 +274,8 @@ class HandlerResponder:
                     message = f"{name}: {waited}; Okta gives up after 3 s"
                 else:
                     message = (
-                        f"{name} was still running {self.hard_cap:g} s after the call arrived; Okta gives up "
-                        "after 3 s: answer first and do slow work afterwards"
+                        f"{name} was still running {self.hard_cap:g} s after the call arrived "
+                        "(responses.handler_timeout); Okta gives up after 3 s: answer first and do slow work afterwards"
                     )
                 return Answer.json(504, {"error": message}, source="handler", log=log(), error=message)
             try:
