@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import collections
 import dataclasses
@@ -16,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookdev import jsonfast
 from hookdev.errors import StoreError
@@ -28,6 +27,9 @@ from hookdev.models import (
     ResponseSnapshot,
     Validation,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -435,6 +437,8 @@ class Store:
         if self._writer is None:  # nothing would ever take it off the queue: say so rather than wait forever
             raise RuntimeError(f"Store.add() on {self.path} needs the writer thread: call start() first "
                                "(add_now() writes without it)")
+        import asyncio  # here, not at the top: list, show and export read the store without an event loop
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._inbox.put((exchange, future))
