@@ -307,7 +307,9 @@ class HandlerResponder:
                     notes.append(blocked_note(name, timer.longest))
                     self._say("warning", blocked_note(name, timer.longest))
         else:
-            if self.pool.in_use < WORKERS:
+            # Said of a call that does wait: the pool counts it in before any thread can free up.
+            self.pool.admit(ticket)
+            if not ticket.queued:
                 self._said_full = False
             elif not self._said_full:
                 self._said_full = True

@@ -94,24 +94,33 @@ class HandlerPool:
     def in_use(self) -> int:
         return self._in_use
 
+    def admit(self, ticket: Ticket) -> None:
+        """Count a call in, before `run`: `ticket.ahead` says how many were in the pool when it came, so whether
+        it waits is decided at once, not when a worker thread gets to it."""
+        with self._lock:
+            ticket.ahead = self._in_use
+            self._in_use += 1
+
     async def run(self, func: Callable[[Any], Any], request: Any, ticket: Ticket) -> Any:
-        """func(request) in a worker thread, in the caller's context (so print() lands in this call's capture)."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hookdev-handler")
+        """func(request) in a worker thread, in the caller's context (so print() lands in this call's capture);
+        the ticket admitted first."""
         context = contextvars.copy_context()
 
         def work() -> Any:
             ticket.started = time.monotonic()
             return context.run(func, request)
 
-        with self._lock:
-            ticket.ahead = self._in_use
-            self._in_use += 1
-        future: Future[Any] = self._pool.submit(work)
+        try:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hookdev-handler")
+            future: Future[Any] = self._pool.submit(work)
+        except BaseException:
+            self._release(None)
+            raise
         future.add_done_callback(self._release)  # done, failed, or cancelled while it waited
         return await asyncio.wrap_future(future)
 
-    def _release(self, _: Future[Any]) -> None:
+    def _release(self, _: Future[Any] | None) -> None:
         with self._lock:
             self._in_use -= 1
 
