@@ -51,6 +51,14 @@ def legit_call(serve: Serve) -> int:
     return http(serve.address, request("POST", "/tokenHook", TOKEN, "Content-Type: application/json"))[0]
 
 
+def exchange_lines(serve: Serve, path: str, count: int) -> list[dict]:
+    """The serve's exchange lines of calls to `path`, once there are `count` (a line can follow the answer)."""
+    def lines() -> list[dict]:
+        return [e for e in serve.json_lines() if e.get("event") == "exchange" and e["path"] == path]
+
+    return wait_for(lambda: len(lines()) >= count and lines(), f"{count} exchange lines of {path}")
+
+
 def test_a_half_open_flood_under_a_low_file_limit_does_not_lock_okta_out(tmp_path: Path) -> None:
     (tmp_path / "hookdev.toml").write_text('[auth]\nmode = "none"\n')
     held: list[Held] = []
@@ -70,8 +78,7 @@ def test_a_half_open_flood_under_a_low_file_limit_does_not_lock_okta_out(tmp_pat
         finally:
             for connection in held:
                 connection.sock.close()
-        lines = [e for e in serve.json_lines() if e.get("event") == "exchange"]
-        assert [e["status"] for e in lines if e["path"] == "/tokenHook"] == [204, 204]
+        assert [e["status"] for e in exchange_lines(serve, "/tokenHook", 2)] == [204, 204]
     assert b"Traceback" not in serve.err and b"out of system resource" not in serve.err, serve.err[-2000:]
 
 
@@ -90,9 +97,8 @@ def test_slow_headers_are_closed_and_trickled_bodies_answered_408_at_the_read_de
         finally:
             for held in half_open + trickling:
                 held.sock.close()
-        lines = [e for e in serve.json_lines() if e.get("event") == "exchange"]
-        late = [e for e in lines if e["path"] == "/slowBody"]
+        late = exchange_lines(serve, "/slowBody", 5)
         assert len(late) == 5 and {e["status"] for e in late} == {408}
         assert all("did not arrive within 1 s of the headers" in e["error"] for e in late)
-        assert [e["status"] for e in lines if e["path"] == "/tokenHook"] == [204, 204]
+        assert [e["status"] for e in exchange_lines(serve, "/tokenHook", 2)] == [204, 204]
     assert b"Traceback" not in serve.err, serve.err[-2000:]
