@@ -7,7 +7,6 @@ keeps Okta's call in. The deadlines themselves are proved on a serve whose `[ser
 
 from __future__ import annotations
 
-import resource
 import socket
 from pathlib import Path
 
@@ -19,11 +18,6 @@ FILES = 256
 HALF_OPEN = b"POST /tokenHook HTTP/1.1\r\nHost: x\r\nX-Slow: "
 TRICKLED = (b"POST /slowBody HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
             + TOKEN[:10])
-
-
-def few_files() -> None:
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (FILES, hard))
 
 
 class Held:
@@ -62,7 +56,7 @@ def exchange_lines(serve: Serve, path: str, count: int) -> list[dict]:
 def test_a_half_open_flood_under_a_low_file_limit_does_not_lock_okta_out(tmp_path: Path) -> None:
     (tmp_path / "hookdev.toml").write_text('[auth]\nmode = "none"\n')
     held: list[Held] = []
-    with Serve(tmp_path, ["--json"], preexec=few_files) as serve:
+    with Serve(tmp_path, ["--json"], nofile=FILES) as serve:
         try:
             for _ in range(FILES + 44):  # more than the process can have files open
                 held.append(Held(serve.address, HALF_OPEN))
