@@ -28,6 +28,9 @@ class ServerSettings:
     """Retention: the store keeps the newest this many exchanges; the oldest go first."""
     max_store_mb: int = 1024
     """Retention: the store stays within this many MiB; the oldest exchanges go first."""
+    read_timeout: float = 10.0
+    """Seconds a connection has to send its request headers (after it opens or after its last answer) and then its
+    body; a slow or idle connection is closed, a late body answered 408."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,9 @@ class ResponsesSettings:
     forward: str = ""
     forward_timeout: float = 3.0
     """Seconds to wait for the forward upstream; Okta itself waits 3 s."""
+    handler_timeout: float = 10.0
+    """Seconds after a call arrives when a handler still running (or still waiting for a worker thread) is given
+    up on and the call answered 504; Okta itself waits 3 s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +349,8 @@ def _check(s: Settings) -> None:
         raise ConfigError("server.max_exchanges", f"must be at least 1, got {s.server.max_exchanges}")
     if s.server.max_store_mb < 1:
         raise ConfigError("server.max_store_mb", f"must be at least 1 (MiB), got {s.server.max_store_mb}")
+    if s.server.read_timeout <= 0:
+        raise ConfigError("server.read_timeout", "must be more than 0 seconds")
     if s.auth.mode == "header" and not s.auth.secret:
         raise ConfigError("auth.secret", "header mode needs the secret value Okta sends in the header")
     if s.auth.mode == "header" and not s.auth.header:
@@ -363,6 +371,8 @@ def _check(s: Settings) -> None:
         raise ConfigError("responses.forward", f"must be an http:// or https:// URL, got {s.responses.forward!r}")
     if s.responses.forward_timeout <= 0:
         raise ConfigError("responses.forward_timeout", "must be more than 0 seconds")
+    if s.responses.handler_timeout <= 0:
+        raise ConfigError("responses.handler_timeout", "must be more than 0 seconds")
     if not s.authserver.path.startswith("/"):
         raise ConfigError("authserver.path", "must start with /")
     if s.okta.poll_interval < 1:

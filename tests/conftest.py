@@ -6,6 +6,8 @@ import asyncio
 import dataclasses
 import inspect
 import json
+import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from itertools import count
@@ -21,12 +23,26 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "hookdev" / "sample_payloads"
 
 
+def _write_bytecode() -> None:
+    """Keep compiled bytecode even where PYTHONDONTWRITEBYTECODE is set (container images set it).
+
+    The suite starts hundreds of Python processes: xdist's workers, serve, the CLI. Without bytecode each one
+    compiles hookdev again, and each worker rewrites the assertions of every test module again before its first
+    test. Python's own library and the installed packages have their bytecode already; what gets written is
+    hookdev's and the tests' `__pycache__` folders, which git ignores. For this process and every Python it starts.
+    """
+    if sys.dont_write_bytecode:
+        sys.dont_write_bytecode = False
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+_write_bytecode()
+
+
 @pytest.fixture(autouse=True)
 def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # NO_COLOR changes Textual's rendering; HOOKDEV_*, NGROK_AUTHTOKEN and OKTA_API_TOKEN must not leak in.
     monkeypatch.delenv("NO_COLOR", raising=False)
-    import os
-
     for name in list(os.environ):
         if name.startswith("HOOKDEV_") or name in ("NGROK_AUTHTOKEN", "OKTA_API_TOKEN"):
             monkeypatch.delenv(name)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from hookdev.cli import COMMANDS, main
+from hookdev.receiver.store import Store
+from tests.conftest import make_exchange
 
 PROBE = """
 import json, runpy, sys
@@ -43,6 +46,18 @@ def test_send_does_not_import_the_inspector_or_pyjwt() -> None:
     assert "--to URL" in out
     assert "aiohttp" in modules  # it is about to make a call
     assert not modules & {"textual", "jwt", "cryptography"}, sorted(modules & {"textual", "jwt", "cryptography"})
+
+
+def test_the_store_readers_start_without_an_http_client_or_an_event_loop(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    try:
+        store.add_now(exchange := make_exchange())
+    finally:
+        store.close()
+    for argv in (["list"], ["show", exchange.id], ["export", "--format", "curl"]):
+        out, modules = imported_by(*argv, "--store", str(tmp_path / "s.db"))
+        assert "/tokenHook" in out
+        assert not modules & set(HEAVY) - {"sqlite3"}, (argv, sorted(modules & set(HEAVY)))
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -78,6 +78,8 @@ def test_ngrok_authtoken_from_the_environment(tmp_path):
         ("[server]\nport = 8080.0\n", "server.port", "whole number"),
         ("[server]\nport = true\n", "server.port", "whole number"),
         ("[responses]\nforward_timeout = '2'\n", "responses.forward_timeout", "must be a number"),
+        ("[responses]\nhandler_timeout = 0\n", "responses.handler_timeout", "more than 0 seconds"),
+        ("[server]\nread_timeout = -1\n", "server.read_timeout", "more than 0 seconds"),
         ("[auth]\nmode = 'magic'\n", "auth.mode", "none, basic, header, oauth"),
         ("[auth]\nmode = 'header'\n", "auth.secret", "header mode needs"),
         ("[auth]\nenforce = 'yes'\n", "auth.enforce", "true or false"),

@@ -6,7 +6,11 @@ import ast
 import functools
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "hookdev"
+# The rules share one parse of the package (modules() below): on one worker, it is made once.
+pytestmark = pytest.mark.xdist_group("import_rules")
 
 
 def imports_of(path: Path) -> set[str]:

@@ -64,7 +64,8 @@ __all__ = ["HandlerFile", "HandlerResponder", "HookRequest", "hook"]
 Notify = Callable[[str, str], None]
 OKTA_BUDGET_S = 3.0
 HARD_CAP_S = 10.0
-"""Seconds after a call arrived that hookdev stops waiting for a handler (Okta stops at 3)."""
+"""Seconds after a call arrived that hookdev stops waiting for a handler (Okta stops at 3); the default of
+[responses] handler_timeout."""
 ROUTABLE_KINDS = ("event", *INLINE_KINDS, "unknown")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -270,8 +271,8 @@ class HandlerResponder:
                     message = f"{name}: {waited}; Okta gives up after 3 s"
                 else:
                     message = (
-                        f"{name} was still running {self.hard_cap:g} s after the call arrived; Okta gives up "
-                        "after 3 s: answer first and do slow work afterwards"
+                        f"{name} was still running {self.hard_cap:g} s after the call arrived "
+                        "(responses.handler_timeout); Okta gives up after 3 s: answer first and do slow work afterwards"
                     )
                 return Answer.json(504, {"error": message}, source="handler", log=log(), error=message)
             try:
@@ -292,16 +293,17 @@ class HandlerResponder:
 
         The cap is a call_later that cancels the pool's future (asyncio.wait around it, or asyncio.timeout,
         cost several times more per call)."""
-        if self.pool.in_use < WORKERS:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        future = self.pool.submit(func, request, ticket)
+        # Said of a call that does wait: the pool counted it in before any thread could free up.
+        if not ticket.queued:
             self._said_full = False
         elif not self._said_full:
             self._said_full = True
             self._say("warning", f"all {WORKERS} worker threads for {self.handlers.file.name} are busy with "
                                  "calls still running (past Okta's 3 s): new calls wait for a free one. A "
                                  "handler that blocks (a network call without a timeout?) needs fixing")
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        future = self.pool.submit(func, request, ticket)
         expired: list[bool] = []
         cap = loop.call_later(timeout, _abandon, future, expired)
         try:

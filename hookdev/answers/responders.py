@@ -40,7 +40,7 @@ async def build_responder(
     r = settings.responses
     templates = TemplateBook(settings.path(r.dir), notify=notify)
     if r.handler:
-        return HandlerResponder(settings.path(r.handler), templates, notify=notify)
+        return HandlerResponder(settings.path(r.handler), templates, notify=notify, hard_cap=r.handler_timeout)
     if r.forward:
         return ForwardResponder(r.forward, r.forward_timeout, templates)
     return TemplateResponder(templates)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from hookdev.config import Overrides, Settings, load_settings
 from hookdev.models import KINDS, Kind
 from hookdev.okta.kinds import parse_kind
+
+if TYPE_CHECKING:
+    import asyncio
 
 HELP_FORMAT = argparse.RawDescriptionHelpFormatter
 STOP_SIGNALS = tuple(

@@ -10,7 +10,7 @@ from typing import Any
 from hookdev.io.har import cleaned, import_har, to_har, url_of
 from hookdev.io.terminal import is_safe
 from hookdev.models import Exchange
-from hookdev.send.sender import DROPPED_HEADERS
+from hookdev.send.headers import DROPPED_HEADERS
 
 __all__ = ["to_har", "to_curl", "to_payload", "from_har", "import_har", "payload_filename"]
 

@@ -41,12 +41,11 @@ KEPT_OF_OVERSIZED = 64 * 1024
 """How much of a body over the limit is kept in the store, so the user can see what it was."""
 KEPT_OF_REFUSED = 4 * 1024
 """How much of the body of a call refused by auth is kept: enough to recognise it, too little to fill a disk."""
-IDLE_TIMEOUT_S = 10.0
-"""A connection's request headers must be in this many seconds after it opens or after its last answer;
-otherwise (half-sent headers, an idle keep-alive) it is closed."""
-BODY_TIMEOUT_S = 10.0
-"""A call's body must be in this many seconds after its headers (Okta sends it at once and waits 3 s in all);
-otherwise it is answered 408 and its connection closed."""
+READ_TIMEOUT_S = 10.0
+"""The default of [server] read_timeout. A connection's request headers must be in this many seconds after it
+opens or after its last answer, otherwise (half-sent headers, an idle keep-alive) it is closed; a call's body
+this many seconds after its headers (Okta sends it at once and waits 3 s in all), otherwise it is answered 408
+and its connection closed."""
 _ALL_IN = contextlib.nullcontext()
 REPLAY_HEADER = "X-Hookdev-Replay-Of"
 EVENT_HOOKS_NO_OAUTH = (
@@ -80,6 +79,7 @@ class Receiver:
     validator: Validator | None = None
     enforce: bool = True
     max_body: int = 1024 * 1024
+    read_timeout: float = READ_TIMEOUT_S
     auth_scheme: str = "none"
     extra_routes: list[Callable[[web.Application], object]] = field(default_factory=list)
     answered: dict[str, float] | None = None
@@ -110,9 +110,10 @@ def create_app(receiver: Receiver) -> web.Application:
     return app
 
 
-async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapshot, bool | None]:
-    """Read the request once; (snapshot, too_large), too_large None when the body came too slowly. An oversized
-    or late body keeps only what arrived in time (of an oversized one, its first bytes)."""
+async def read_snapshot(request: web.Request, limit: int,
+                        timeout: float = READ_TIMEOUT_S) -> tuple[RequestSnapshot, bool | None]:
+    """Read the request once; (snapshot, too_large), too_large None when the body took over `timeout` seconds.
+    An oversized or late body keeps only what arrived in time (of an oversized one, its first bytes)."""
     declared = request.content_length
     too_large = declared is not None and declared > limit
     # With a declared size over the limit, read only the start worth keeping, then stop.
@@ -125,7 +126,7 @@ async def read_snapshot(request: web.Request, limit: int) -> tuple[RequestSnapsh
     if request.can_read_body:
         # A body already all in (the usual call: it comes with its headers) is read without a deadline to keep,
         # which would cost more than the read itself.
-        deadline = _ALL_IN if request.content.is_eof() else asyncio.timeout(BODY_TIMEOUT_S)
+        deadline = _ALL_IN if request.content.is_eof() else asyncio.timeout(timeout)
         try:
             async with deadline:
                 while size < end:
@@ -176,7 +177,7 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     receiver = request.app[RECEIVER]
     started = time.monotonic()
     arrived = time.time()
-    snapshot, too_large = await read_snapshot(request, receiver.max_body)
+    snapshot, too_large = await read_snapshot(request, receiver.max_body, receiver.read_timeout)
     guard = request.app.get(CONNECTIONS)
     with guard.answering(request.transport) if guard is not None else contextlib.nullcontext():
         out = await _handle(receiver, snapshot, too_large, started, arrived)
@@ -192,7 +193,7 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
 async def _handle(receiver: Receiver, snapshot: RequestSnapshot, too_large: bool | None, started: float,
                   arrived: float) -> web.StreamResponse:
     verdict = await _verify(receiver, snapshot)
-    kind, body, bad_body = _read_call(snapshot, too_large, receiver.max_body)
+    kind, body, bad_body = _read_call(snapshot, too_large, receiver)
     if not verdict.ok and verdict.scheme == "oauth" and kind in ("event", "event_verification"):
         verdict = dataclasses.replace(verdict, detail=verdict.detail + EVENT_HOOKS_NO_OAUTH)
     try:
@@ -228,15 +229,18 @@ async def _handle(receiver: Receiver, snapshot: RequestSnapshot, too_large: bool
     return out
 
 
-def _read_call(snapshot: RequestSnapshot, too_large: bool | None, limit: int) -> tuple[Kind, Any, _Refused | None]:
+def _read_call(snapshot: RequestSnapshot, too_large: bool | None,
+               receiver: Receiver) -> tuple[Kind, Any, _Refused | None]:
     """The call's kind and parsed body, or why it cannot be read (kept for after the auth decision)."""
     if snapshot.method not in ("GET", "POST"):
         refused = _Refused(405, f"Okta only sends POST (and GET to verify an event hook), not {snapshot.method}")
         return "unknown", None, refused
     if too_large is None:
-        return "unknown", None, _Refused(408, f"the body did not arrive within {BODY_TIMEOUT_S:g} s of the headers")
+        return "unknown", None, _Refused(
+            408, f"the body did not arrive within {receiver.read_timeout:g} s of the headers (server.read_timeout)")
     if too_large:
-        return "unknown", None, _Refused(413, f"the body is larger than the limit of {limit} bytes (server.max_body)")
+        return "unknown", None, _Refused(
+            413, f"the body is larger than the limit of {receiver.max_body} bytes (server.max_body)")
     if snapshot.method == "GET":
         kind = classify(snapshot, body={})
         if kind != "event_verification":
@@ -391,9 +395,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
 class HookServer:
     """The receiver app on a socket, with start()/stop() for the inspector's loop or asyncio.run.
 
-    A stranger on the tunnel must not hold connections open: headers are due IDLE_TIMEOUT_S after a connection
-    opens or answers (aiohttp's keep-alive timer runs from the connection's start), bodies BODY_TIMEOUT_S after
-    their headers, and at most `guard.limit` connections are open at once.
+    A stranger on the tunnel must not hold connections open: headers are due the receiver's read_timeout after a
+    connection opens or answers (aiohttp's keep-alive timer runs from the connection's start), bodies as long
+    after their headers, and at most `guard.limit` connections are open at once.
     """
 
     def __init__(self, app: web.Application, sock: socket.socket, guard: ConnectionGuard | None = None) -> None:
@@ -410,7 +414,7 @@ class HookServer:
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=2.0,
-                                     keepalive_timeout=IDLE_TIMEOUT_S)
+                                     keepalive_timeout=self.app[RECEIVER].read_timeout)
         await self._runner.setup()
         server = self._runner.server
         assert server is not None  # setup() made it

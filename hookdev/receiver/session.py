@@ -232,6 +232,7 @@ class Session:
             validator=validate,
             enforce=s.auth.enforce,
             max_body=s.server.max_body,
+            read_timeout=s.server.read_timeout,
             auth_scheme=s.auth.mode,
             extra_routes=extra,
         )

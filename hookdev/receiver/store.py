@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import dataclasses
 import functools
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookdev import jsonfast
 from hookdev.errors import StoreError
@@ -30,6 +29,9 @@ from hookdev.models import (
     ResponseSnapshot,
     Validation,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -454,6 +456,8 @@ class Store:
         if self._writer is None:  # nothing would ever take it off the queue: say so rather than wait forever
             raise RuntimeError(f"Store.add() on {self.path} needs the writer thread: call start() first "
                                "(add_now() writes without it)")
+        import asyncio  # here, not at the top: list, show and export read the store without an event loop
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._queue(loop, (exchange, future))
@@ -496,13 +500,14 @@ class Store:
                     raise
                 conn.execute("COMMIT")
 
-    def _settle(self, futures: list[asyncio.Future[None]], exchanges: list[Exchange], error: str | None) -> None:
+    def _settle(self, loop: asyncio.AbstractEventLoop, futures: list[asyncio.Future[None]], exchanges: list[Exchange],
+                error: str | None) -> None:
         """On the loop, once a batch is committed (or refused): release its answers, then tell the listeners.
         The listeners run after the tasks the answers wake up, so after the answers are sent, never in their way."""
         for future in futures:
             _settle(future, error)
         if self._listeners:
-            asyncio.get_running_loop().call_soon(self._notify, exchanges)
+            loop.call_soon(self._notify, exchanges)
 
     def _notify(self, exchanges: list[Exchange]) -> None:
         listeners = list(self._listeners)
@@ -614,7 +619,7 @@ class Store:
                 exchanges.append(exchange)
         for loop, (futures, exchanges) in by_loop.items():
             try:
-                loop.call_soon_threadsafe(self._settle, futures, exchanges, error)
+                loop.call_soon_threadsafe(self._settle, loop, futures, exchanges, error)
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
         return written

@@ -25,11 +25,11 @@ from hookdev.okta.outcome import outcome
 from hookdev.okta.timing import BUDGET_MS, timeout_consequence
 from hookdev.okta.validate import validate
 from hookdev.runtime import read_runtime
+from hookdev.send.headers import DROPPED_HEADERS, REPLAY_HEADER
 
 __all__ = ["Payload", "SendResult", "TokenCache", "send", "OKTA_TIMEOUT_S", "REPLAY_HEADER", "DROPPED_HEADERS"]
 
 OKTA_TIMEOUT_S = 3.0
-REPLAY_HEADER = "X-Hookdev-Replay-Of"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_S = 300
 # Okta's docs name only Accept, Content-Type and the auth header (concepts/event-hooks and concepts/inline-hooks,
@@ -38,12 +38,6 @@ ASSERTION_LIFETIME_S = 300
 # informational: a hook should never depend on them.
 INLINE_AGENT = "Okta-Integrations"
 EVENT_AGENT = "Okta Hook Service v1.0.0 - hookdev"
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
-     "trailer", "trailers", "transfer-encoding", "upgrade"}
-)
-DROPPED_HEADERS = HOP_BY_HOP | {"host", "content-length", "authorization", REPLAY_HEADER.lower(), "accept-encoding"}
-"""Captured headers never re-sent: the connection's own, and credentials (a fresh one is always added)."""
 RETRIED_INLINE: tuple[Kind, ...] = ("registration", "saml", "password_import", "user_import")
 
 

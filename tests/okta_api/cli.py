@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.cli_forks import FORKS
 from tests.conftest import ROOT
 
 
@@ -32,13 +32,10 @@ def env(token: str | None = None) -> dict[str, str]:
 
 
 async def hookdev(cwd: Path, *args: str, token: str | None = None, timeout: float = 60) -> Run:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hookdev", *args, cwd=cwd, env=env(token),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    assert proc.returncode is not None
-    return Run(proc.returncode, out.decode(), err.decode())
+    """A hookdev command, a process of its own forked from an interpreter that imported hookdev once
+    (tests/cli_forks.py), waited for in a thread while this loop serves the org double."""
+    done = await asyncio.to_thread(FORKS.run, cwd, list(args), env(token), timeout=timeout)
+    return Run(done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
 def write_config(folder: Path, org_base: str, password: str, **okta: Any) -> None:

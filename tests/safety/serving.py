@@ -7,13 +7,13 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tests.cli_forks import FORKS, Forked
 from tests.conftest import ROOT
 
 T = TypeVar("T")
@@ -45,20 +45,22 @@ def wait_for(predicate: Callable[[], T], what: str, timeout: float = 30.0) -> T:
 
 def hookdev(cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
-    """A hookdev command, its output as raw bytes."""
-    return subprocess.run([sys.executable, "-m", "hookdev", *args], cwd=cwd, env=env or clean_env(),
-                          input=stdin, capture_output=True, timeout=timeout)
+    """A hookdev command, its output as raw bytes: a process of its own, forked from an interpreter that imported
+    hookdev once (tests/cli_forks.py)."""
+    return FORKS.run(cwd, list(args), env or clean_env(), stdin=stdin, timeout=timeout)
 
 
 @dataclass
 class Serve:
-    """`hookdev serve --headless --port 0 ...` with stdout and stderr going to files (read as bytes)."""
+    """`hookdev serve --headless --port 0 ...` with stdout and stderr going to files (read as bytes): a process of
+    its own, forked from an interpreter that imported hookdev once (tests/cli_forks.py); `nofile` lowers its
+    RLIMIT_NOFILE (`ulimit -n`) before it starts."""
 
     cwd: Path
     args: Sequence[str]
     env: dict[str, str] = field(default_factory=clean_env)
-    preexec: Callable[[], None] | None = None
-    proc: subprocess.Popen[bytes] | None = None
+    nofile: int | None = None
+    proc: Forked | None = None
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -67,12 +69,13 @@ class Serve:
         self.err_path = self.cwd / f"serve-{tag}.err"
 
     def start(self) -> Serve:
-        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hookdev", "serve", "--headless", "--port", "0", *self.args],
-                cwd=self.cwd, env=self.env, stdout=out, stderr=err, preexec_fn=self.preexec,
-            )
-        self.url = wait_for(self._listening, "serve to print its URL")
+        self.proc = FORKS.start(self.cwd, ["serve", "--headless", "--port", "0", *self.args], self.env,
+                                self.out_path, self.err_path, nofile=self.nofile)
+        try:
+            self.url = wait_for(self._listening, "serve to print its URL")
+        except BaseException:
+            self.stop()  # a serve that never said where it listens is not left running
+            raise
         return self
 
     def _listening(self) -> str:
