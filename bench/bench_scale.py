@@ -11,6 +11,7 @@ until the newest calls are listed and drawn.
 
 Goals at 1M: listening at most 1.5x an empty store's; inspector first paint at most 1.5 s; a text filter at
 most 300 ms; `list` in flat memory.
+serve runs with retention raised to keep the whole store (`[server] max_exchanges`, `max_store_mb`).
 Stores are built in a temporary folder (about 4 KB per exchange on disk) unless --keep names one; a kept
 store of the right size is reused.
 """
@@ -112,6 +113,10 @@ def evict(path: Path) -> None:
 def env() -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}
     out["PYTHONPATH"] = str(ROOT)
+    # Retention high enough to keep every store whole: by default serve keeps the newest 100,000 exchanges
+    # (and 1 GiB), and would start trimming a million at once.
+    out["HOOKDEV_SERVER_MAX_EXCHANGES"] = "10000000"
+    out["HOOKDEV_SERVER_MAX_STORE_MB"] = "1000000"
     return out
 
 

@@ -7,6 +7,8 @@ import dataclasses
 import json
 import sqlite3
 import stat
+import threading
+import time
 
 import pytest
 
@@ -483,3 +485,34 @@ def test_deleting_an_exchange_not_yet_indexed_keeps_the_index_sound(tmp_path):
         assert store.count(Filter(text="nia")) == 0
     finally:
         store.close()
+
+
+def test_stopping_does_not_wait_for_retention_to_catch_up(tmp_path, monkeypatch):
+    """A store far over its bounds (a big one, first opened with retention) is trimmed a chunk at a time while
+    serve runs; stopping ends that at once instead of deleting everything left first."""
+    from hookdev.receiver import store as store_module
+    from hookdev.receiver.store import Retention
+
+    path = tmp_path / "big.db"
+    filler = Store(path)
+    filler.add_many(make_exchange() for _ in range(10))
+    filler.close()
+    monkeypatch.setattr(store_module, "RETAIN_CHUNK", 1)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the writer waits for this lock before it can delete anything
+    store = Store(path, retention=Retention(max_exchanges=1))
+    store.start()
+    closing = threading.Thread(target=store.close)
+    closing.start()  # asks the writer to stop while it still waits for the lock
+    deadline = time.monotonic() + 20
+    while store._inbox.empty() and time.monotonic() < deadline:  # until close() has asked
+        time.sleep(0.001)
+    other.execute("COMMIT")
+    other.close()
+    closing.join(timeout=30)
+    assert not closing.is_alive()
+    left = Store(path)
+    try:
+        assert left.count() >= 9  # at most the one chunk already under way was deleted, not 9 of 10
+    finally:
+        left.close()

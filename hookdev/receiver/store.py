@@ -542,7 +542,8 @@ class Store:
                 items, stopping = self._inbox.take(1000, timeout=timeout)
                 written = self._commit(conn, items)
                 unindexed = _index_due(conn, unindexed, written, now=stopping)
-                self._retain(conn)  # after the batch's answers are released, never before them
+                if not stopping:  # a store far over its bounds is caught up on by the next run, not at exit
+                    self._retain(conn)  # after the batch's answers are released, never before them
 
     def _retain(self, conn: sqlite3.Connection) -> None:
         """Delete the oldest exchanges past max_exchanges or max_bytes, a chunk per transaction.
