@@ -168,8 +168,10 @@ MAX_PENDING = 10_000
 """Exchanges kept in memory while the disk refuses writes; older ones are dropped past this."""
 MAX_PENDING_BYTES = 64 * 1024 * 1024
 """...and past this many bytes of them, so a stranger's big bodies cannot fill the memory either."""
-RETAIN_CHUNK = 2000
-"""Oldest exchanges deleted per transaction by retention, so a writer turn never stalls for long."""
+RETAIN_CHUNK = 250
+"""Oldest exchanges deleted per transaction by retention. A call that comes meanwhile waits for the chunk under
+way: a few ms for 250 (each deleted exchange leaves the text index too), about 200 ms for 2,000, which also cost
+four times as much per exchange."""
 
 
 @dataclass(frozen=True, slots=True)
