@@ -522,3 +522,23 @@ def test_validate_combines_problems_and_timing() -> None:
     bad = validate("telephony", answer(204), None, 5.0)
     assert not bad.ok and bad.problems[0].path == "status"
     assert bad.to_json()["problems"][0]["consequence"].endswith("through its own provider")
+
+
+def test_a_remembered_review_follows_the_call_it_answers() -> None:
+    """The same answer given call after call is reviewed once; what the verdict depends on in the call still counts:
+    the registration flow, whether the call is known, the tokens a token hook asked for, and the time taken."""
+    profile = json.dumps({"commands": [{"type": "com.okta.user.profile.update", "value": {"x": "1"}}]}).encode()
+    answer = ResponseSnapshot(200, (("Content-Type", "application/json"),), profile)
+    for _ in range(3):  # alternating, so each verdict comes from the memory after the first pair
+        assert validate("registration", answer, SSR, 5.0).ok
+        assert not validate("registration", answer, PROGRESSIVE, 5.0).ok
+        assert validate("registration", answer, None, 5.0).ok
+    slow = validate("registration", answer, SSR, 3500.0)
+    assert not slow.ok and slow.timing is not None and slow.timing.grade == "timeout" and slow.outcome == ""
+
+    id_patch = json.dumps({"commands": [{"type": "com.okta.identity.patch", "value": [
+        {"op": "add", "path": "/claims/extra", "value": "x"}]}]}).encode()
+    token_answer = ResponseSnapshot(200, (("Content-Type", "application/json"),), id_patch)
+    for _ in range(2):
+        assert validate("token", token_answer, TOKEN_BOTH, 5.0).ok
+        assert not validate("token", token_answer, TOKEN_ACCESS_ONLY, 5.0).ok  # no ID token was requested

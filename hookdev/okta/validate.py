@@ -7,6 +7,7 @@ from typing import Any
 from hookdev import jsontext
 from hookdev.models import INLINE_KINDS, Kind, Problem, ResponseSnapshot, Validation
 from hookdev.okta.commands import ALLOWED, ERROR_EFFECT, Call, check_commands, fails_for, member, type_name
+from hookdev.okta.kinds import registration_flavour
 from hookdev.okta.outcome import outcome
 from hookdev.okta.patches import PATCH_RULES
 from hookdev.okta.timing import grade
@@ -63,11 +64,38 @@ def validate(
     kind: Kind, response: ResponseSnapshot, request_body: Any | None, duration_ms: float
 ) -> Validation:
     """The problems and warnings of `review` plus the latency grade; ok only with no problem and no timeout."""
-    problems, warnings = review(kind, response, request_body)
+    key = _review_key(kind, response, request_body)
+    reviewed = _REVIEWED.get(key) if key is not None else None
+    if reviewed is None:
+        problems, warnings = review(kind, response, request_body)
+        reviewed = problems, warnings, outcome(kind, response.status, response.body).label
+        if key is not None:
+            if len(_REVIEWED) >= REVIEWED_MAX:
+                _REVIEWED.clear()
+            _REVIEWED[key] = reviewed
+    problems, warnings, effect = reviewed
     timing = grade(kind, duration_ms, response.status)
     ok = not problems and timing.grade != "timeout"
-    effect = outcome(kind, response.status, response.body).label if ok else ""
-    return Validation(ok=ok, problems=problems, timing=timing, warnings=warnings, outcome=effect)
+    return Validation(ok=ok, problems=problems, timing=timing, warnings=warnings, outcome=effect if ok else "")
+
+
+REVIEWED_MAX = 256
+"""Reviews remembered: a template or a handler gives the same answer to call after call."""
+REVIEWED_BODY_MAX = 8 * 1024
+_REVIEWED: dict[tuple[Any, ...], tuple[tuple[Problem, ...], tuple[Problem, ...], str]] = {}
+
+
+def _review_key(kind: Kind, response: ResponseSnapshot, request_body: Any) -> tuple[Any, ...] | None:
+    """What the review of a small answer depends on, for the kinds whose rules read no more of the request than a
+    registration's flow; None for the others (a token hook's patches are checked against the claims requested,
+    a verification against its challenge) and for big answers."""
+    if len(response.body) > REVIEWED_BODY_MAX or kind == "token" or kind not in _REMEMBERED_KINDS:
+        return None
+    flow = registration_flavour(request_body) if kind == "registration" and request_body is not None else None
+    return kind, flow, request_body is None, response.status, response.body
+
+
+_REMEMBERED_KINDS = frozenset(INLINE_KINDS) | {"event"}
 
 
 def _check_verification(response: ResponseSnapshot, challenge: Any) -> list[Problem]:

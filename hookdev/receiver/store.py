@@ -556,24 +556,29 @@ class Store:
         keep = self.retention
         if (keep.max_exchanges is None and keep.max_bytes is None) or self._pending:
             return
+        excess = 0
         try:
             while self._inbox.empty():
                 first, last, used = conn.execute(SEQ_RANGE).fetchone()
                 if first is None:
                     return
                 rows = last - first + 1  # seq only grows and only the oldest are deleted: no gaps
-                excess = rows - keep.max_exchanges if keep.max_exchanges is not None else 0
-                if keep.max_bytes is not None and used > keep.max_bytes:
-                    # Down to 90 %, so a full store does not delete at every batch.
-                    share = (used - keep.max_bytes * 0.9) / used
-                    excess = max(excess, int(rows * share) + 1)
                 if excess <= 0:
-                    return
+                    # Once over a bound, toward 90 % of it: a full store then deletes a chunk at a time when it
+                    # goes over, not a few rows after every batch (a chunk costs less per row, too).
+                    if keep.max_exchanges is not None and rows > keep.max_exchanges:
+                        excess = rows - int(keep.max_exchanges * 0.9)
+                    if keep.max_bytes is not None and used > keep.max_bytes:
+                        share = (used - keep.max_bytes * 0.9) / used
+                        excess = max(excess, int(rows * share) + 1)
+                    if excess <= 0:
+                        return
                 count = min(excess, RETAIN_CHUNK, rows)
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("DELETE FROM exchanges WHERE seq < ?", (first + count,))
                 conn.execute("COMMIT")
                 self.removed += count
+                excess -= count
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
