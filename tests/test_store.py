@@ -516,3 +516,20 @@ def test_stopping_does_not_wait_for_retention_to_catch_up(tmp_path, monkeypatch)
         assert left.count() >= 9  # at most the one chunk already under way was deleted, not 9 of 10
     finally:
         left.close()
+
+
+async def test_the_wal_is_copied_into_the_database_off_the_writers_path(tmp_path):
+    """Commits only append to the WAL; a thread of the store's own copies it into the database file soon after
+    (SQLite's automatic checkpoint used to do it inside a commit, and the call waiting on that commit waited)."""
+    path = tmp_path / "s.db"
+    store = Store(path)
+    store.start()
+    try:
+        before = path.stat().st_size
+        for _ in range(20):
+            await asyncio.gather(*(store.add(make_exchange(body={"pad": "x" * 4000})) for _ in range(20)))
+        assert path.with_name(path.name + "-wal").stat().st_size > 400 * 4000  # the commits wrote the WAL
+        await until(lambda: path.stat().st_size > before + 400 * 4000, "the WAL copied into the database")
+        assert store.count() == 400
+    finally:
+        store.close()
