@@ -243,10 +243,80 @@ async def test_headless_lines_of_a_turn_go_out_in_one_write_at_its_end() -> None
     emit = LineWriter(out, asyncio.get_running_loop())  # type: ignore[arg-type]
     for n in range(100):  # a burst within one loop turn
         emit(f"line {n}")
-    assert out.written == []
     await asyncio.sleep(0)  # one turn: the callbacks already scheduled run
-    assert out.flushed == [100]
-    assert len(out.written) == 1 and out.written[0].splitlines() == [f"line {n}" for n in range(100)]
     emit("next")
     await asyncio.sleep(0)
-    assert out.flushed == [100, 101] and out.written[-1] == "next\n"
+    emit.close()  # waits for the writing thread
+    assert out.flushed == [100, 101]
+    assert out.written[0].splitlines() == [f"line {n}" for n in range(100)] and out.written[1] == "next\n"
+
+
+class HeldOutput(CountedFlushes):
+    """A stream whose reader has stopped (a pager scrolled back): writes block until it is let go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.held.set()
+        self.release.wait()
+        return super().write(text)
+
+
+async def test_an_output_nobody_reads_holds_up_nothing_and_what_it_missed_is_said(monkeypatch) -> None:
+    from hookdev.cli import common
+    from hookdev.cli.common import LineWriter
+
+    monkeypatch.setattr(common, "MAX_UNWRITTEN", 100)
+    out = HeldOutput()
+    emit = LineWriter(out, asyncio.get_running_loop())  # type: ignore[arg-type]
+    emit("first")
+    emit.flush()
+    assert await asyncio.to_thread(out.held.wait, 10)  # the writing thread is stuck in write()
+    for n in range(50):  # the loop goes on: these wait, then the rest are counted
+        emit(f"line {n:02}")
+        emit.flush()
+    out.release.set()
+    emit("after")
+    emit.close()
+    text = "".join(out.written).splitlines()
+    assert text[0] == "first" and text[-1] == "after"
+    kept = [line for line in text if line.startswith("line ")]
+    assert kept == [f"line {n:02}" for n in range(len(kept))] and 0 < len(kept) < 50
+    assert text[-2] == (f"hookdev: {50 - len(kept)} lines not shown: this output was not read for a while "
+                        "(every call is in the store: hookdev list)")
+
+
+def test_serve_answers_while_nobody_reads_its_output(tmp_path: Path) -> None:
+    """`hookdev serve --json | a consumer that stalls`: the pipe fills after a few hundred lines, calls go on."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookdev", "serve", "--json", "--port", "0", "--no-tunnel", "--auth", "none"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("HOOKDEV_")}, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert proc.stdout is not None
+        url = json.loads(proc.stdout.readline())["url"]  # then nobody reads: 64 KiB of pipe fill up
+        body = (SAMPLES / "token.json").read_bytes()
+
+        async def calls() -> list[int]:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+                statuses = []
+                for _ in range(600):  # about 300 KB of lines
+                    async with http.post(url + "/tokenHook", data=body) as resp:
+                        statuses.append(resp.status)
+                return statuses
+
+        assert asyncio.run(calls()) == [204] * 600
+        proc.send_signal(signal.SIGTERM)
+        lines = proc.stdout.read().decode().splitlines()  # read at last: every line is there, in order
+        assert proc.wait(timeout=30) == 0
+        assert len([line for line in lines if '"event":"exchange"' in line]) == 600
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import queue
 import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -54,15 +56,36 @@ def settings_from(args: argparse.Namespace, overrides: Overrides | None = None) 
     return load_settings(getattr(args, "config", None), overrides=merged)
 
 
+MAX_UNWRITTEN = 8 * 1024 * 1024
+"""Bytes of lines that may wait for a terminal, pipe or file that stopped taking them; later lines are dropped
+(and counted) until it takes them again."""
+
+
+def dropped_text(count: int) -> str:
+    return (f"hookdev: {count} line{'' if count == 1 else 's'} not shown: this output was not read for a while "
+            "(every call is in the store: hookdev list)")
+
+
 class LineWriter:
     """Writes the lines of a loop turn together at its end: a burst of calls (a committed batch is told in one
-    turn) costs one write to the terminal, pipe or file, however the stream is buffered (PYTHONUNBUFFERED
-    included), not one per line; each line still goes out in the turn its call was recorded."""
+    turn) costs one write, however the stream is buffered (PYTHONUNBUFFERED included), not one per line.
 
-    def __init__(self, out: TextIO, loop: asyncio.AbstractEventLoop) -> None:
+    The writing is done by a thread of its own, so an output that stops taking lines (a pager scrolled back,
+    a consumer that stalls, a terminal on hold) never holds up the event loop, and with it an answer to Okta.
+    Up to MAX_UNWRITTEN bytes wait; past that, lines are counted instead, and `dropped(count)` says how many
+    once the output takes lines again."""
+
+    def __init__(self, out: TextIO, loop: asyncio.AbstractEventLoop,
+                 dropped: Callable[[int], str] = dropped_text) -> None:
         self.out = out
         self.loop = loop
+        self.dropped = dropped
         self._lines: list[str] = []
+        self._texts: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._skipped = 0
+        self._thread: threading.Thread | None = None
 
     def __call__(self, line: str) -> None:
         if not self._lines:
@@ -70,7 +93,38 @@ class LineWriter:
         self._lines.append(line)
 
     def flush(self) -> None:
-        if self._lines:
-            lines, self._lines = self._lines, []
-            self.out.write("\n".join(lines) + "\n")
-        self.out.flush()
+        """Hand the lines so far to the writing thread."""
+        if not self._lines:
+            return
+        lines, self._lines = self._lines, []
+        text = "\n".join(lines) + "\n"
+        with self._lock:
+            if self._waiting + len(text) > MAX_UNWRITTEN:
+                self._skipped += len(lines)
+                return
+            if self._skipped:
+                text = self.dropped(self._skipped) + "\n" + text
+                self._skipped = 0
+            self._waiting += len(text)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._write_loop, name="hookdev-output", daemon=True)
+            self._thread.start()
+        self._texts.put(text)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is left (waiting at most `timeout` seconds for an output that takes nothing) and stop."""
+        self.flush()
+        if self._thread is not None:
+            self._texts.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _write_loop(self) -> None:
+        while (text := self._texts.get()) is not None:
+            try:
+                self.out.write(text)
+                self.out.flush()
+            except (OSError, ValueError):  # the reader went away (a closed pipe): the store has every call
+                pass
+            with self._lock:
+                self._waiting -= len(text)

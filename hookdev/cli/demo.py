@@ -104,7 +104,7 @@ async def run_headless(session: Session, interval: float, count: int | None, *, 
     finally:
         await traffic.stop()
         await session.stop()
-        emit.flush()
+        emit.close()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     return 0

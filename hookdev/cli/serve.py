@@ -17,6 +17,7 @@ from hookdev.cli.common import (
     LineWriter,
     add_config_arg,
     add_store_arg,
+    dropped_text,
     settings_from,
 )
 from hookdev.config import Settings
@@ -157,7 +158,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopping.set)
 
-    emit = LineWriter(out, loop)
+    emit = LineWriter(out, loop, dropped=_dropped_json if as_json else dropped_text)
 
     def on_exchange(ex: Exchange) -> None:
         emit(exchange_line(ex, as_json=as_json))
@@ -192,12 +193,16 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
         await stopping.wait()
     finally:
         await session.stop()
-        emit.flush()
+        if not as_json:
+            emit(stopped_line(session))
+        emit.close()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
-    if not as_json:
-        print(stopped_line(session), file=out, flush=True)
     return 0
+
+
+def _dropped_json(count: int) -> str:
+    return json.dumps({"event": "notice", "level": "warning", "message": dropped_text(count)[len("hookdev: "):]})
 
 
 def stopped_line(session: Session) -> str:

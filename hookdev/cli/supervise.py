@@ -115,7 +115,7 @@ class Supervisor:
                 if not await self._wait_for_enter():
                     return
         finally:
-            emit.flush()
+            emit.close()
             logging.getLogger().removeHandler(forward)
 
     def _line(self, emit: LineWriter, ex: Exchange) -> None:
