@@ -77,3 +77,44 @@ def test_the_rules_see_real_imports():
     found = modules()
     assert uses(found["receiver/server.py"], "aiohttp")
     assert uses(found["cli/__init__.py"], "hookdev.errors")
+
+
+def private_uses(source: str) -> list[str]:
+    """What a module reaches of another's private names: `textual._x` imports, `_x` names imported from
+    Textual, `obj._x` on anything but self or cls, and `self._x` that the module itself never sets or defines
+    (so a Textual base class's own private attribute)."""
+    tree = ast.parse(source)
+    own = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    own |= {target.attr for node in ast.walk(tree) if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Attribute)}
+    own |= {name.id for node in ast.walk(tree) if isinstance(node, ast.ClassDef) for item in node.body
+            if isinstance(item, ast.AnnAssign | ast.Assign)
+            for name in (item.targets if isinstance(item, ast.Assign) else [item.target])
+            if isinstance(name, ast.Name)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "textual":
+            if "._" in node.module or any(alias.name.startswith("_") for alias in node.names):
+                found.append(f"line {node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            on_self = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+            if not on_self or node.attr not in own:
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_inspector_uses_only_textuals_public_api():
+    found = {str(p.relative_to(PACKAGE)): private_uses(p.read_text(encoding="utf-8"))
+             for p in (PACKAGE / "tui").rglob("*.py")}
+    assert {path: uses for path, uses in found.items() if uses} == {}
+
+
+def test_the_private_api_check_sees_private_uses():
+    source = ("from textual._two_way_dict import TwoWayDict\n"
+              "class T(DataTable):\n"
+              "    def f(self):\n"
+              "        self._mine = 1\n"
+              "        return self._mine, self._row_locations, table._data\n")
+    assert private_uses(source) == ["line 1: from textual._two_way_dict import ...", "line 5: self._row_locations",
+                                    "line 5: table._data"]
