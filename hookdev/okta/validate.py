@@ -81,21 +81,19 @@ def validate(
 
 REVIEWED_MAX = 256
 """Reviews remembered: a template or a handler gives the same answer to call after call."""
-REVIEWED_BODY_MAX = 8 * 1024
 _REVIEWED: dict[tuple[Any, ...], tuple[tuple[Problem, ...], tuple[Problem, ...], str]] = {}
+_REMEMBERED_KINDS = (frozenset(INLINE_KINDS) - {"token"}) | {"event"}
+"""The kinds whose rules read no more of the call than a registration's flow. Not a token hook (its patches are
+checked against the claims requested), nor a verification (its echo against the challenge)."""
 
 
 def _review_key(kind: Kind, response: ResponseSnapshot, request_body: Any) -> tuple[Any, ...] | None:
-    """What the review of a small answer depends on, for the kinds whose rules read no more of the request than a
-    registration's flow; None for the others (a token hook's patches are checked against the claims requested,
-    a verification against its challenge) and for big answers."""
-    if len(response.body) > REVIEWED_BODY_MAX or kind == "token" or kind not in _REMEMBERED_KINDS:
+    """What the review of a small answer (one jsontext.loads_shared remembers) depends on, for the kinds in
+    _REMEMBERED_KINDS; None for the others and for big answers."""
+    if kind not in _REMEMBERED_KINDS or len(response.body) > jsontext.SHARED_MAX:
         return None
     flow = registration_flavour(request_body) if kind == "registration" and request_body is not None else None
-    return kind, flow, request_body is None, response.status, response.body
-
-
-_REMEMBERED_KINDS = frozenset(INLINE_KINDS) | {"event"}
+    return kind, flow, response.status, response.body
 
 
 def _check_verification(response: ResponseSnapshot, challenge: Any) -> list[Problem]:
