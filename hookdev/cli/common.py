@@ -61,9 +61,14 @@ MAX_UNWRITTEN = 8 * 1024 * 1024
 (and counted) until it takes them again."""
 
 
-def dropped_text(count: int) -> str:
-    return (f"hookdev: {count} line{'' if count == 1 else 's'} not shown: this output was not read for a while "
+def dropped_message(count: int) -> str:
+    """What LineWriter says of the lines it could not write."""
+    return (f"{count} line{'' if count == 1 else 's'} not shown: this output was not read for a while "
             "(every call is in the store: hookdev list)")
+
+
+def dropped_text(count: int) -> str:
+    return f"hookdev: {dropped_message(count)}"
 
 
 class LineWriter:

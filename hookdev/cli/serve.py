@@ -17,6 +17,7 @@ from hookdev.cli.common import (
     LineWriter,
     add_config_arg,
     add_store_arg,
+    dropped_message,
     dropped_text,
     settings_from,
 )
@@ -202,7 +203,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
 
 
 def _dropped_json(count: int) -> str:
-    return json.dumps({"event": "notice", "level": "warning", "message": dropped_text(count)[len("hookdev: "):]})
+    return json.dumps({"event": "notice", "level": "warning", "message": dropped_message(count)})
 
 
 def stopped_line(session: Session) -> str:
