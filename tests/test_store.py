@@ -235,6 +235,36 @@ def test_an_older_store_gets_its_paths_and_text_index_on_open(tmp_path):
         store.close()
 
 
+def test_a_store_of_schema_6_gets_the_leaner_text_index_with_every_exchange_in_it(tmp_path):
+    path = tmp_path / "v6.db"
+    _old_store(path, [("old000000001", "token", "/tokenHook", b'{"login": "nia.patel@example.com"}'),
+                      ("old000000002", "registration", "/reg", b'{"login": "omar@example.com"}')])
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number in range(2, 6):
+        conn.executescript(MIGRATIONS[number])
+    conn.execute("PRAGMA user_version = 6")
+    conn.execute(  # written by a schema-6 serve, killed before it indexed this one
+        "INSERT INTO exchanges (id, time, kind, method, path, req_headers, req_body, status, resp_headers, "
+        "resp_body, auth, validation, duration_ms) VALUES ('old000000003', 2.0, 'token', 'POST', '/tokenHook', "
+        "'[]', CAST('{\"login\": \"nia.lee@example.com\"}' AS BLOB), 200, '[]', X'', '{}', '{}', 1.0)")
+    conn.close()
+    store = Store(path)
+    try:
+        assert [e.id for e in store.list(Filter(text="nia"))] == ["old000000001", "old000000003"]
+        with store._write_conn() as conn:
+            assert conn.execute("SELECT seq FROM text_indexed").fetchone()[0] == 3
+            # nothing but the index reads the sizes of each column: the leaner index has none
+            assert conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'exchanges_text_docsize'"
+                                ).fetchone()[0] == 0
+            conn.execute("DELETE FROM exchanges WHERE id = 'old000000001'")  # as retention would
+            conn.execute("INSERT INTO exchanges_text (exchanges_text) VALUES ('integrity-check')")
+        assert [e.id for e in store.list(Filter(text="nia"))] == ["old000000003"]
+        store.add_now(make_exchange(body={"login": "nia.patel@example.org"}))
+        assert store.count(Filter(text="nia")) == 2
+    finally:
+        store.close()
+
+
 async def test_recent_paths_follow_new_calls_and_skip_unknown_ones(tmp_path):
     store = Store(tmp_path / "s.db")
     store.start()
@@ -531,5 +561,35 @@ async def test_the_wal_is_copied_into_the_database_off_the_writers_path(tmp_path
         assert path.with_name(path.name + "-wal").stat().st_size > 400 * 4000  # the commits wrote the WAL
         await until(lambda: path.stat().st_size > before + 400 * 4000, "the WAL copied into the database")
         assert store.count() == 400
+    finally:
+        store.close()
+
+
+async def test_retention_looks_again_when_another_writer_filled_the_store(tmp_path, monkeypatch):
+    """Retention reads how full the store is only once this writer may have filled the room it saw, or a while
+    after its last look: an import into the same store meanwhile is trimmed all the same."""
+    from hookdev.receiver import store as store_module
+    from hookdev.receiver.store import Retention
+
+    monkeypatch.setattr(store_module, "RETAIN_LOOK_S", 0.2)
+    path = tmp_path / "s.db"
+    store = Store(path, retention=Retention(max_exchanges=50))
+    store.start()
+    try:
+        assert await store.add(make_exchange())  # retention looks: room for 49 more
+        importing = Store(path)
+        importing.add_many(make_exchange() for _ in range(200))
+        importing.close()
+
+        async def trimmed() -> bool:
+            await store.add(make_exchange())  # one row: far from filling the room this writer saw
+            return store.count() <= 50
+
+        for _ in range(20):  # a second at least: long past RETAIN_LOOK_S, far from this writer's 49 rows
+            if await trimmed():
+                break
+            await asyncio.sleep(0.05)
+        assert store.count() <= 50
+        assert store.count() >= 40  # the newest, toward 90 % of the bound
     finally:
         store.close()

@@ -126,6 +126,30 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM paths WHERE path = OLD.path AND last_seq = OLD.seq;
     END;
     """,
+    # 7: a text index that costs less to keep up, rebuilt once. Without the size of each column of each exchange
+    # (columnsize=0: a row per exchange that only ranking reads, and hookdev orders by time), and merging eight
+    # segments of a level at a time rather than four (automerge; crisismerge stays at 16, so no merge is ever
+    # done all at once). A contentless index without sizes cannot say which exchanges it holds: `text_indexed`
+    # does, the newest seq indexed (every exchange up to it was indexed, since they are indexed in order).
+    """
+    DROP TRIGGER exchanges_forget;
+    DROP TABLE exchanges_text;
+    CREATE VIRTUAL TABLE exchanges_text USING fts5(
+        path_text, request_text, answer_text, content='', tokenize='unicode61', columnsize=0
+    );
+    INSERT INTO exchanges_text (exchanges_text, rank) VALUES ('automerge', 8);
+    CREATE TABLE text_indexed (seq INTEGER NOT NULL);
+    INSERT INTO text_indexed (seq) VALUES (0);
+    INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text)
+        SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges;
+    UPDATE text_indexed SET seq = COALESCE((SELECT MAX(seq) FROM exchanges), 0);
+    CREATE TRIGGER exchanges_forget AFTER DELETE ON exchanges BEGIN
+        INSERT INTO exchanges_text (exchanges_text, rowid, path_text, request_text, answer_text)
+            SELECT 'delete', OLD.seq, OLD.path, CAST(OLD.req_body AS TEXT), CAST(OLD.resp_body AS TEXT)
+            WHERE OLD.seq <= (SELECT seq FROM text_indexed);
+        DELETE FROM paths WHERE path = OLD.path AND last_seq = OLD.seq;
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -137,10 +161,11 @@ INSERT = f"INSERT OR IGNORE INTO exchanges ({COLUMNS}) VALUES ({', '.join('?' * 
 INDEX_TEXT = (
     "INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text) "
     "SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges "
-    "WHERE seq > COALESCE((SELECT rowid FROM exchanges_text ORDER BY rowid DESC LIMIT 1), 0)"
+    "WHERE seq > (SELECT seq FROM text_indexed)",
+    "UPDATE text_indexed SET seq = MAX(seq, COALESCE((SELECT MAX(seq) FROM exchanges), 0))",
 )
-"""Index the text of every exchange above the newest one indexed: one statement, so one transaction, whoever
-wrote the rows (another serve on the same store included) and however many writers do it."""
+"""Index the text of every exchange above the newest one indexed, and say so, in one transaction: whoever wrote
+the rows (another serve on the same store included) and however many writers do it, each is indexed once."""
 INSERT_ROWS = 32
 SMALL_ROW = 8192
 """A group commit of up to INSERT_ROWS rows of at most SMALL_ROW bytes each is one multi-row INSERT: SQLite
@@ -177,6 +202,10 @@ MAX_PENDING = 10_000
 """Exchanges kept in memory while the disk refuses writes; older ones are dropped past this."""
 MAX_PENDING_BYTES = 64 * 1024 * 1024
 """...and past this many bytes of them, so a stranger's big bodies cannot fill the memory either."""
+RETAIN_LOOK_S = 1.0
+"""Retention looks at how full the store is (SEQ_RANGE) only once what was written since its last look may have
+filled the room it saw under a bound (each row counted at twice its bytes), or RETAIN_LOOK_S after that look
+(another serve may be writing to the same store): not after every group commit."""
 RETAIN_CHUNK = 250
 """Oldest exchanges deleted per transaction by retention. A call that comes meanwhile waits for the chunk under
 way: a few ms for 250 (each deleted exchange leaves the text index too), about 200 ms for 2,000, which also cost
@@ -359,7 +388,8 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, index: boo
     """Write rows inside the caller's transaction, and index their text unless told not to."""
     conn.executemany(INSERT, rows)
     if index:
-        conn.execute(INDEX_TEXT)
+        for statement in INDEX_TEXT:
+            conn.execute(statement)
 
 
 @functools.lru_cache(maxsize=2 * INSERT_ROWS)
@@ -370,10 +400,15 @@ def _insert_rows(insert: str, count: int) -> str:
 
 
 def _index_text(conn: sqlite3.Connection) -> None:
-    """Index the text of every exchange not indexed yet (a statement, so a transaction, of its own)."""
+    """Index the text of every exchange not indexed yet (a transaction of its own)."""
     try:
-        conn.execute(INDEX_TEXT)
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in INDEX_TEXT:
+            conn.execute(statement)
+        conn.execute("COMMIT")
     except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         log.warning("indexing the text of the newest exchanges failed (%s); they are indexed the next time", exc)
 
 
@@ -406,6 +441,8 @@ class Store:
         """Set by the writer after a commit: the checkpointer has something to copy."""
         self._closing = threading.Event()
         self._wal_long = False
+        self._room = _Room()
+        """What the writer may still write before retention needs to look again (see RETAIN_LOOK_S)."""
         self._read_lock = threading.Lock()
         self.last_error: str | None = None
         """The last write failure (disk full, read-only...), cleared when writing works again."""
@@ -600,7 +637,7 @@ class Store:
         up an answer; the next turn continues. Deleted pages are reused, so the file stops growing.
         """
         keep = self.retention
-        if (keep.max_exchanges is None and keep.max_bytes is None) or self._pending:
+        if (keep.max_exchanges is None and keep.max_bytes is None) or self._pending or self._room.left():
             return
         excess = 0
         try:
@@ -618,6 +655,7 @@ class Store:
                         share = (used - keep.max_bytes * 0.9) / used
                         excess = max(excess, int(rows * share) + 1)
                     if excess <= 0:
+                        self._room = _Room.under(keep, rows, used)
                         return
                 count = min(excess, RETAIN_CHUNK, rows)
                 conn.execute("BEGIN IMMEDIATE")
@@ -641,7 +679,8 @@ class Store:
             # (big calls, or many that the disk refused before) is BEGIN, a row at a time, COMMIT. The text index is
             # written after the answers are released (by _write_loop): FTS5 merges its segments now and then,
             # and no call should wait for that.
-            small = len(rows) <= INSERT_ROWS and all(_row_bytes(row) <= SMALL_ROW for row in rows)
+            sizes = [_row_bytes(row) for row in rows]
+            small = len(rows) <= INSERT_ROWS and max(sizes) <= SMALL_ROW
             try:
                 if small:
                     conn.execute(_insert_rows(INSERT, len(rows)), tuple(itertools.chain.from_iterable(rows)))
@@ -650,6 +689,7 @@ class Store:
                     _insert(conn, rows, index=False)
                     conn.execute("COMMIT")
                 written = len(rows)
+                self._room.take(written, sum(sizes))
                 self._pending.clear()
                 self._pending_bytes = 0
             except sqlite3.Error as exc:
@@ -899,6 +939,31 @@ def _checkpoint(conn: sqlite3.Connection) -> int | None:
         log.debug("checkpoint failed: %s", exc)
         return None
     return int(frames)
+
+
+@dataclass(slots=True)
+class _Room:
+    """The exchanges and bytes the writer may still add under the retention bounds, as retention last saw them,
+    and until when that look holds. Empty (the default): retention looks after the next batch."""
+
+    rows: int = 0
+    bytes: int = 0
+    until: float = 0.0
+
+    @classmethod
+    def under(cls, keep: Retention, rows: int, used: int) -> _Room:
+        unbounded = 1 << 62
+        return cls(rows=keep.max_exchanges - rows if keep.max_exchanges is not None else unbounded,
+                   bytes=keep.max_bytes - used if keep.max_bytes is not None else unbounded,
+                   until=time.monotonic() + RETAIN_LOOK_S)
+
+    def take(self, rows: int, size: int) -> None:
+        """Count rows just written, of `size` bytes of content (on disk, with the text index: under twice that)."""
+        self.rows -= rows
+        self.bytes -= 2 * size
+
+    def left(self) -> bool:
+        return self.rows > 0 and self.bytes > 0 and time.monotonic() < self.until
 
 
 @dataclass(frozen=True, slots=True)
