@@ -252,7 +252,7 @@ def test_a_store_of_schema_6_gets_the_leaner_text_index_with_every_exchange_in_i
     try:
         assert [e.id for e in store.list(Filter(text="nia"))] == ["old000000001", "old000000003"]
         with store._write_conn() as conn:
-            assert conn.execute("SELECT seq FROM text_indexed").fetchone()[0] == 3
+            assert conn.execute("SELECT seq FROM indexed").fetchone()[0] == 3
             # nothing but the index reads the sizes of each column: the leaner index has none
             assert conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'exchanges_text_docsize'"
                                 ).fetchone()[0] == 0
@@ -272,7 +272,8 @@ async def test_recent_paths_follow_new_calls_and_skip_unknown_ones(tmp_path):
         for path_, kind in [("/a", "token"), ("/b", "event"), ("/junk", "unknown"), ("/a", "token")]:
             request = make_exchange().request
             assert await store.add(make_exchange(kind=kind, request=dataclasses.replace(request, path=path_)))
-        assert store.recent_paths() == ["/a", "/b"]
+        # the paths are indexed with the text, after the answers
+        await until(lambda: store.recent_paths() == ["/a", "/b"], "the paths to be indexed")
         assert store.recent_paths(1) == ["/a"]
     finally:
         store.close()
@@ -460,6 +461,7 @@ async def test_text_is_indexed_after_the_answer_and_caught_up_after_a_kill(tmp_p
         assert await store.add(make_exchange(body={"who": "nia again"}))
         await until(lambda: store.count(Filter(text="nia")) == 2, "the text index to catch up")
         assert store.count() == 2
+        assert store.recent_paths() == ["/tokenHook"]  # indexed with the text
     finally:
         store.close()
 

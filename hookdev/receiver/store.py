@@ -76,7 +76,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: what must stay fast at a million exchanges: the paths in use (read at every start) kept up to date
     # instead of a GROUP BY over the whole table, and a full-text index of the path and the bodies
-    # (contentless: the text stays in `exchanges`). The writer fills the index in batches (see INDEX_TEXT),
+    # (contentless: the text stays in `exchanges`). The writer fills the index in batches (see INDEX_NEWEST),
     # since FTS5 flushes its buffer at every statement and a trigger per row would make that once per row.
     """
     CREATE TABLE paths (path TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
@@ -126,27 +126,30 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM paths WHERE path = OLD.path AND last_seq = OLD.seq;
     END;
     """,
-    # 7: a text index that costs less to keep up, rebuilt once. Without the size of each column of each exchange
-    # (columnsize=0: a row per exchange that only ranking reads, and hookdev orders by time), and merging eight
+    # 7: less work per call on the commit an answer waits for. The path a call was sent to reaches `paths` with the
+    # text index, a few hundred exchanges at a time after the answers (a trigger did it inside each commit, row by
+    # row). The text index is rebuilt once, leaner: without the size of each column of each exchange
+    # (columnsize=0: a row per exchange that only ranking reads, and hookdev orders by time), merging eight
     # segments of a level at a time rather than four (automerge; crisismerge stays at 16, so no merge is ever
-    # done all at once). A contentless index without sizes cannot say which exchanges it holds: `text_indexed`
-    # does, the newest seq indexed (every exchange up to it was indexed, since they are indexed in order).
+    # done all at once). `indexed` holds the newest seq whose text and path are in: every exchange up to it is
+    # (they are indexed in order), and a contentless index without sizes cannot say which rows it holds.
     """
+    DROP TRIGGER exchanges_path;
     DROP TRIGGER exchanges_forget;
     DROP TABLE exchanges_text;
     CREATE VIRTUAL TABLE exchanges_text USING fts5(
         path_text, request_text, answer_text, content='', tokenize='unicode61', columnsize=0
     );
     INSERT INTO exchanges_text (exchanges_text, rank) VALUES ('automerge', 8);
-    CREATE TABLE text_indexed (seq INTEGER NOT NULL);
-    INSERT INTO text_indexed (seq) VALUES (0);
+    CREATE TABLE indexed (seq INTEGER NOT NULL);
+    INSERT INTO indexed (seq) VALUES (0);
     INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text)
         SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges;
-    UPDATE text_indexed SET seq = COALESCE((SELECT MAX(seq) FROM exchanges), 0);
+    UPDATE indexed SET seq = COALESCE((SELECT MAX(seq) FROM exchanges), 0);
     CREATE TRIGGER exchanges_forget AFTER DELETE ON exchanges BEGIN
         INSERT INTO exchanges_text (exchanges_text, rowid, path_text, request_text, answer_text)
             SELECT 'delete', OLD.seq, OLD.path, CAST(OLD.req_body AS TEXT), CAST(OLD.resp_body AS TEXT)
-            WHERE OLD.seq <= (SELECT seq FROM text_indexed);
+            WHERE OLD.seq <= (SELECT seq FROM indexed);
         DELETE FROM paths WHERE path = OLD.path AND last_seq = OLD.seq;
     END;
     """,
@@ -158,14 +161,18 @@ COLUMNS = (
     "auth, validation, duration_ms, replay_of, source, log, error, truncated, tags, auth_ok, valid_ok"
 )
 INSERT = f"INSERT OR IGNORE INTO exchanges ({COLUMNS}) VALUES ({', '.join('?' * 23)})"
-INDEX_TEXT = (
+INDEX_NEWEST = (
     "INSERT INTO exchanges_text (rowid, path_text, request_text, answer_text) "
     "SELECT seq, path, CAST(req_body AS TEXT), CAST(resp_body AS TEXT) FROM exchanges "
-    "WHERE seq > (SELECT seq FROM text_indexed)",
-    "UPDATE text_indexed SET seq = MAX(seq, COALESCE((SELECT MAX(seq) FROM exchanges), 0))",
+    "WHERE seq > (SELECT seq FROM indexed)",
+    "INSERT INTO paths (path, last_seq) "
+    "SELECT path, MAX(seq) FROM exchanges WHERE seq > (SELECT seq FROM indexed) AND kind != 'unknown' "
+    "GROUP BY path ON CONFLICT (path) DO UPDATE SET last_seq = excluded.last_seq",
+    "UPDATE indexed SET seq = MAX(seq, COALESCE((SELECT MAX(seq) FROM exchanges), 0))",
 )
-"""Index the text of every exchange above the newest one indexed, and say so, in one transaction: whoever wrote
-the rows (another serve on the same store included) and however many writers do it, each is indexed once."""
+"""Index the text and the path of every exchange above the newest one indexed, and say so, in one transaction:
+whoever wrote the rows (another serve on the same store included) and however many writers do it, each is
+indexed once."""
 INSERT_ROWS = 32
 SMALL_ROW = 8192
 """A group commit of up to INSERT_ROWS rows of at most SMALL_ROW bytes each is one multi-row INSERT: SQLite
@@ -179,12 +186,13 @@ SEQ_RANGE = (
     "* (SELECT page_size FROM pragma_page_size())"
 )
 """The oldest and newest seq, two index probes (`SELECT MIN(seq), MAX(seq)` in one query reads every row), and
-the bytes the database uses: what retention looks at after each batch, in one statement."""
+the bytes the database uses: what retention looks at (see RETAIN_LOOK_S), in one statement."""
 INDEX_ROWS = 256
 INDEX_DELAY = 0.25
-"""The text of committed exchanges is indexed in one transaction per INDEX_ROWS of them, or INDEX_DELAY seconds
-after the first: FTS5 costs a third as much per exchange in batches of a few hundred as in the few dozen of one
-group commit. A text filter may miss the calls of the last INDEX_DELAY seconds; no answer ever waits for it."""
+"""Committed exchanges are indexed (their text, and the paths they were sent to) in one transaction per INDEX_ROWS
+of them, or INDEX_DELAY seconds after the first: FTS5 costs a third as much per exchange in batches of a few
+hundred as in the few dozen of one group commit. A text filter, and the paths a new serve offers, may miss the
+calls of the last INDEX_DELAY seconds; no answer ever waits for them."""
 CHECKPOINT_S = 1.0
 WAL_LONG = 16_384
 """The WAL is copied into the database by a thread of its own (at most every CHECKPOINT_S while calls are written),
@@ -388,7 +396,7 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, index: boo
     """Write rows inside the caller's transaction, and index their text unless told not to."""
     conn.executemany(INSERT, rows)
     if index:
-        for statement in INDEX_TEXT:
+        for statement in INDEX_NEWEST:
             conn.execute(statement)
 
 
@@ -399,17 +407,17 @@ def _insert_rows(insert: str, count: int) -> str:
     return insert + f", {values}" * (count - 1)
 
 
-def _index_text(conn: sqlite3.Connection) -> None:
-    """Index the text of every exchange not indexed yet (a transaction of its own)."""
+def _index_newest(conn: sqlite3.Connection) -> None:
+    """Index the text and path of every exchange not indexed yet (a transaction of its own)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for statement in INDEX_TEXT:
+        for statement in INDEX_NEWEST:
             conn.execute(statement)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        log.warning("indexing the text of the newest exchanges failed (%s); they are indexed the next time", exc)
+        log.warning("indexing the newest exchanges failed (%s); they are indexed the next time", exc)
 
 
 class Store:
@@ -593,7 +601,7 @@ class Store:
         with self._write_conn() as conn:
             conn.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer thread's work (see CHECKPOINT_S)
             conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
-            _index_text(conn)  # what a writer killed between a commit and its indexing left
+            _index_newest(conn)  # what a writer killed between a commit and its indexing left
             stopping = False
             self._retain(conn)
             unindexed = _Unindexed()
@@ -980,7 +988,7 @@ def _index_due(conn: sqlite3.Connection, unindexed: _Unindexed, written: int, *,
         due = unindexed.due if unindexed.rows else time.monotonic() + INDEX_DELAY
         unindexed = _Unindexed(unindexed.rows + written, due)
     if unindexed.rows and (now or unindexed.rows >= INDEX_ROWS or time.monotonic() >= unindexed.due):
-        _index_text(conn)
+        _index_newest(conn)
         return _Unindexed()
     return unindexed
 
