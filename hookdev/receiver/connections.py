@@ -9,8 +9,7 @@ call that just arrived, and a call being answered is never cut off.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import cast
 
 MAX_CONNECTIONS = 1000
@@ -49,17 +48,13 @@ class ConnectionGuard:
         """A protocol factory for loop.create_server: `factory`'s protocols, counted by this guard."""
         return lambda: _Counted(factory(), self)
 
-    @contextmanager
-    def answering(self, transport: asyncio.Transport | None) -> Iterator[None]:
-        """While the body is in and the answer is being made: this connection is not closed for room."""
-        if transport is None:
-            yield
-            return
+    def answering(self, transport: asyncio.Transport) -> None:
+        """From the moment the body is in until the answer is made: this connection is not closed for room.
+        The caller says when it is done (`answered`), in a finally."""
         self._answering.add(transport)
-        try:
-            yield
-        finally:
-            self._answering.discard(transport)
+
+    def answered(self, transport: asyncio.Transport) -> None:
+        self._answering.discard(transport)
 
     def note_open(self, transport: asyncio.Transport) -> None:
         self._open[transport] = None
@@ -83,6 +78,8 @@ class _Counted(asyncio.Protocol):
         self.inner = inner
         self.guard = guard
         self.transport: asyncio.Transport | None = None
+        # The loop calls data_received for every chunk that arrives: straight to aiohttp's, no call in between.
+        self.data_received = inner.data_received  # type: ignore[method-assign]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # a stream server's transports are
@@ -94,7 +91,7 @@ class _Counted(asyncio.Protocol):
             self.guard.note_closed(self.transport)
         self.inner.connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
+    def data_received(self, data: bytes) -> None:  # replaced in __init__ by the wrapped protocol's own
         self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:

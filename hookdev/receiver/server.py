@@ -178,9 +178,15 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
     started = time.monotonic()
     arrived = time.time()
     snapshot, too_large = await read_snapshot(request, receiver.max_body, receiver.read_timeout)
-    guard = request.app.get(CONNECTIONS)
-    with guard.answering(request.transport) if guard is not None else contextlib.nullcontext():
+    guard, transport = request.app.get(CONNECTIONS), request.transport
+    if guard is None or transport is None:
         out = await _handle(receiver, snapshot, too_large, started, arrived)
+    else:
+        guard.answering(transport)
+        try:
+            out = await _handle(receiver, snapshot, too_large, started, arrived)
+        finally:
+            guard.answered(transport)
     if too_large is None and request.transport is not None:
         # A trickled body: answer, then close, rather than linger reading the rest of it.
         out.force_close()

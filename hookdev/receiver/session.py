@@ -304,7 +304,8 @@ class Session:
             ms = answered.pop(exchange.id, None) if answered else None
             if answered is not None and len(answered) > 10_000:
                 answered.clear()  # ids of calls the store refused to notify about: never read
-            self.control.exchange(exchange, self.counters.to_json(), ms)
+            if self.control.views:
+                self.control.exchange(exchange, self.counters.to_json(), ms)
         self._report_store_health()
         for listener in list(self._listeners):
             try:
