@@ -1,12 +1,16 @@
 """serve in each answer mode and auth mode against a bare aiohttp app answering the same JSON, and against the
 Express app of Okta's guides that hookdev replaces (wrk, same run).
 
-    python bench/bench_serve.py [--quick] [--only NAME,...] [--no-paced]
+    python bench/bench_serve.py [--quick] [--rounds N] [--only NAME,...] [--no-paced]
 
 Goals: template+basic at least 0.45 of the bare app's requests/s and 1.3x the Express app; OAuth (one token
 reused, as Okta does) at least 0.8x Basic; handler mode at least 0.3 of bare. At 100 calls/s, the p99 latency
 hookdev adds (its p99 minus the bare app's p99, paced run) under 2 ms. The Express app's packages are
 installed by npm into bench/express/node_modules on first use (node and npm must be on PATH).
+
+Each round starts every server under test afresh (an empty store) and loads each in turn, the bare app first;
+the figures are the means over the rounds, and the bare app is loaded once more at the end. On a 2-CPU machine
+one 8 s run of a multi-threaded server moves by about 10 % from run to run; two rounds halve that.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ EXPRESS_NAME = "Express app of Okta's guides (basic)"
 
 
 def start_configs(work: Path, upstream: str, only: list[str]) -> dict[str, tuple[Proc, dict[str, str]]]:
+    work.mkdir(parents=True, exist_ok=True)
     (work / "hooks.py").write_text(HANDLER)
     starters = {
         "template / none": lambda: (serve(work, "t-none", auth="none"), {}),
@@ -73,6 +78,11 @@ def start_configs(work: Path, upstream: str, only: list[str]) -> dict[str, tuple
     return procs
 
 
+def stop_all(procs: dict[str, tuple[Proc, dict[str, str]]]) -> None:
+    for proc, _ in procs.values():
+        proc.stop()
+
+
 def check_same_answer(url: str, body: bytes, headers: dict[str, str], name: str) -> None:
     status, answer = post_once(url, body, headers)
     if status != 200 or json.loads(answer) != REGISTRATION_ANSWER:
@@ -81,32 +91,33 @@ def check_same_answer(url: str, body: bytes, headers: dict[str, str], name: str)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="short runs (a few seconds each)")
+    parser.add_argument("--quick", action="store_true", help="short runs (a few seconds each), one round")
+    parser.add_argument("--rounds", type=int, default=None, metavar="N",
+                        help="rounds of closed-loop runs, every server started afresh in each (default 2)")
     parser.add_argument("--only", default="", metavar="NAME,...",
                         help="only the configurations whose name contains one of these words (e.g. basic,Express)")
     parser.add_argument("--no-paced", action="store_true", help="skip the open-loop (100 calls/s) runs")
     args = parser.parse_args()
     seconds, paced_seconds = (2, 3) if args.quick else (8, 10)
+    rounds = max(1, args.rounds if args.rounds is not None else 1 if args.quick else 2)
     body = (SAMPLES / "registration-ssr.json").read_bytes()
     print(machine())
-    print(f"load: wrk -t1 -c32 -d{seconds}s, POST {len(body)} B registration hook (Lua script for body + headers)")
+    print(f"load: wrk -t1 -c32 -d{seconds}s, POST {len(body)} B registration hook (Lua script for body + headers), "
+          f"{rounds} round{'s' if rounds > 1 else ''}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         yardstick = bare(work, "bare")
         upstream = bare(work, "upstream")
-        procs = start_configs(work, upstream.url, [w for w in args.only.split(",") if w])
+        only = [w for w in args.only.split(",") if w]
         try:
-            return run(work, yardstick, procs, body, seconds, 0 if args.no_paced else paced_seconds)
+            return run(work, yardstick, upstream.url, only, body, seconds, rounds,
+                       0 if args.no_paced else paced_seconds)
         finally:
-            for proc, _ in procs.values():
-                proc.stop()
             yardstick.stop()
             upstream.stop()
 
 
-def run(work: Path, yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]]], body: bytes,
-        seconds: float, paced_seconds: float) -> int:
-    path = "/registrationHook"
+def check_configs(yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]]], path: str, body: bytes) -> None:
     check_same_answer(yardstick.url + path, body, {}, "the bare app")
     for name, (proc, headers) in procs.items():
         check_same_answer(proc.url + path, body, headers, name)
@@ -115,6 +126,18 @@ def run(work: Path, yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]
             if status != 401:
                 raise SystemExit(f"{name} answered {status} to a call without credentials, not 401")
 
+
+def averaged(loads: list[Load]) -> Load:
+    """One figure of several runs: their means, and every call not answered 2xx."""
+    return Load(rps=mean([r.rps for r in loads]), p50_ms=mean([r.p50_ms for r in loads]),
+                p99_ms=mean([r.p99_ms for r in loads]), requests=sum(r.requests for r in loads),
+                bad=sum(r.bad for r in loads), cpu_us=mean([r.cpu_us for r in loads]))
+
+
+def run(work: Path, yardstick: Proc, upstream: str, only: list[str], body: bytes, seconds: float, rounds: int,
+        paced_seconds: float) -> int:
+    path = "/registrationHook"
+
     def measure(proc: Proc, url: str, headers: dict[str, str]) -> Load:
         wrk(url, body, headers, 1)  # warm up: connections, caches, the JIT-less interpreter's dicts
         cpu = cpu_seconds(proc.pid)
@@ -122,13 +145,31 @@ def run(work: Path, yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]
         load.cpu_us = (cpu_seconds(proc.pid) - cpu) / max(load.requests, 1) * 1e6
         return load
 
-    bare_runs = [measure(yardstick, yardstick.url + path, {})]
-    results = {name: measure(proc, proc.url + path, headers) for name, (proc, headers) in procs.items()}
-    bare_runs.append(measure(yardstick, yardstick.url + path, {}))
-    bare_rps = mean([r.rps for r in bare_runs])
-    bare_cpu = mean([r.cpu_us for r in bare_runs])
-    rows = [["bare aiohttp (mean of 2 runs)", bare_rps, mean([r.p50_ms for r in bare_runs]),
-             mean([r.p99_ms for r in bare_runs]), "1.00", bare_cpu, "1.00", sum(r.bad for r in bare_runs)]]
+    bare_runs: list[Load] = []
+    runs: dict[str, list[Load]] = {}
+    procs: dict[str, tuple[Proc, dict[str, str]]] = {}
+    try:
+        for number in range(rounds):
+            stop_all(procs)
+            procs = start_configs(work / f"round-{number + 1}", upstream, only)
+            if number == 0:
+                check_configs(yardstick, procs, path, body)
+            bare_runs.append(measure(yardstick, yardstick.url + path, {}))
+            for name, (proc, headers) in procs.items():
+                runs.setdefault(name, []).append(measure(proc, proc.url + path, headers))
+        bare_runs.append(measure(yardstick, yardstick.url + path, {}))
+        return report(yardstick, procs, bare_runs, runs, path, body, paced_seconds)
+    finally:
+        stop_all(procs)
+
+
+def report(yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]]], bare_runs: list[Load],
+           runs: dict[str, list[Load]], path: str, body: bytes, paced_seconds: float) -> int:
+    results = {name: averaged(loads) for name, loads in runs.items()}
+    yard = averaged(bare_runs)
+    bare_rps, bare_cpu = yard.rps, yard.cpu_us
+    rows = [[f"bare aiohttp (mean of {len(bare_runs)} runs)", bare_rps, yard.p50_ms, yard.p99_ms, "1.00", bare_cpu,
+             "1.00", yard.bad]]
     for name, r in results.items():
         rows.append([name, r.rps, r.p50_ms, r.p99_ms, f"{r.rps / bare_rps:.2f}", r.cpu_us,
                      f"{bare_cpu / r.cpu_us:.2f}", r.bad])
@@ -138,6 +179,9 @@ def run(work: Path, yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]
                 rows))
     print(f"  (bare runs: {', '.join(f'{r.rps:,.0f}' for r in bare_runs)} req/s, "
           f"{', '.join(f'{r.cpu_us:.1f}' for r in bare_runs)} us of CPU per call)")
+    if len(bare_runs) > 2:
+        for name, loads in runs.items():
+            print(f"  ({name} runs: {', '.join(f'{r.rps:,.0f}' for r in loads)} req/s)")
     print("  CPU RATIO: the bare app's CPU time per call / this one's (the server process and all its threads);")
     print("  it moves far less than req/s when other work shares the machine.")
 
@@ -158,7 +202,7 @@ def run(work: Path, yardstick: Proc, procs: dict[str, tuple[Proc, dict[str, str]
             by_cpu = cpu[bottom] / cpu[top]
             print(f"RATIO {label} = {ratio:.2f} (goal >= {goal}: {'met' if ratio >= goal else 'MISSED'}); "
                   f"by CPU per call {by_cpu:.2f}")
-    bad = sum(r.bad for r in results.values()) + sum(r.bad for r in bare_runs)
+    bad = sum(r.bad for r in results.values()) + yard.bad
     if bad:
         print(f"WARNING: {bad} calls were not answered 2xx; the figures above do not count")
     return 0

@@ -251,6 +251,31 @@ async def test_headless_lines_of_a_turn_go_out_in_one_write_at_its_end() -> None
     assert out.written[0].splitlines() == [f"line {n}" for n in range(100)] and out.written[1] == "next\n"
 
 
+async def test_a_line_handed_over_as_a_function_is_made_by_the_writing_thread_in_its_place() -> None:
+    from hookdev.cli.common import LineWriter
+
+    out = CountedFlushes()
+    emit = LineWriter(out, asyncio.get_running_loop())  # type: ignore[arg-type]
+    makers: list[str] = []
+
+    def made() -> str:
+        makers.append(threading.current_thread().name)
+        return "made later"
+
+    def broken() -> str:
+        raise ValueError("no such field")
+
+    emit("first")
+    emit(made)
+    emit(broken)
+    emit("last")
+    emit.close()
+    assert makers == ["hookdev-output"]  # not the event loop's thread
+    assert "".join(out.written).splitlines() == [
+        "first", "made later",
+        "hookdev: a line could not be made (ValueError: no such field); the call is in the store", "last"]
+
+
 class HeldOutput(CountedFlushes):
     """A stream whose reader has stopped (a pager scrolled back): writes block until it is let go."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import queue
 import signal
 import threading
@@ -22,6 +23,8 @@ STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 """What stops a long-running command cleanly: Ctrl-C, a kill, and the terminal closing (SIGHUP)."""
+
+log = logging.getLogger(__name__)
 
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +62,12 @@ def settings_from(args: argparse.Namespace, overrides: Overrides | None = None) 
 MAX_UNWRITTEN = 8 * 1024 * 1024
 """Bytes of lines that may wait for a terminal, pipe or file that stopped taking them; later lines are dropped
 (and counted) until it takes them again."""
+MADE_LATER = 1024
+"""What a line the writing thread makes itself counts for against MAX_UNWRITTEN until it is made: about the
+longest of an exchange's JSON lines."""
+
+Line = str | Callable[[], str]
+"""A line, or a function the writing thread calls for it."""
 
 
 def dropped_message(count: int) -> str:
@@ -77,22 +86,23 @@ class LineWriter:
 
     The writing is done by a thread of its own, so an output that stops taking lines (a pager scrolled back,
     a consumer that stalls, a terminal on hold) never holds up the event loop, and with it an answer to Okta.
-    Up to MAX_UNWRITTEN bytes wait; past that, lines are counted instead, and `dropped(count)` says how many
-    once the output takes lines again."""
+    A line may be handed over as the function that makes it: the thread makes it, so what only informs costs the
+    loop nothing. Up to MAX_UNWRITTEN bytes wait; past that, lines are counted instead, and `dropped(count)` says
+    how many once the output takes lines again."""
 
     def __init__(self, out: TextIO, loop: asyncio.AbstractEventLoop,
                  dropped: Callable[[int], str] = dropped_text) -> None:
         self.out = out
         self.loop = loop
         self.dropped = dropped
-        self._lines: list[str] = []
-        self._texts: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._lines: list[Line] = []
+        self._texts: queue.SimpleQueue[tuple[list[Line], int] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._waiting = 0
         self._skipped = 0
         self._thread: threading.Thread | None = None
 
-    def __call__(self, line: str) -> None:
+    def __call__(self, line: Line) -> None:
         if not self._lines:
             self.loop.call_soon(self.flush)
         self._lines.append(line)
@@ -102,19 +112,21 @@ class LineWriter:
         if not self._lines:
             return
         lines, self._lines = self._lines, []
-        text = "\n".join(lines) + "\n"
+        size = sum(len(line) + 1 if isinstance(line, str) else MADE_LATER for line in lines)
         with self._lock:
-            if self._waiting + len(text) > MAX_UNWRITTEN:
+            if self._waiting + size > MAX_UNWRITTEN:
                 self._skipped += len(lines)
                 return
             if self._skipped:
-                text = self.dropped(self._skipped) + "\n" + text
+                notice = self.dropped(self._skipped)
+                lines.insert(0, notice)
+                size += len(notice) + 1
                 self._skipped = 0
-            self._waiting += len(text)
+            self._waiting += size
         if self._thread is None:
             self._thread = threading.Thread(target=self._write_loop, name="hookdev-output", daemon=True)
             self._thread.start()
-        self._texts.put(text)
+        self._texts.put((lines, size))
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is left (waiting at most `timeout` seconds for an output that takes nothing) and stop."""
@@ -125,11 +137,21 @@ class LineWriter:
             self._thread = None
 
     def _write_loop(self) -> None:
-        while (text := self._texts.get()) is not None:
+        while (item := self._texts.get()) is not None:
+            lines, size = item
+            text = "\n".join(line if isinstance(line, str) else _made(line) for line in lines) + "\n"
             try:
                 self.out.write(text)
                 self.out.flush()
             except (OSError, ValueError):  # the reader went away (a closed pipe): the store has every call
                 pass
             with self._lock:
-                self._waiting -= len(text)
+                self._waiting -= size
+
+
+def _made(make: Callable[[], str]) -> str:
+    try:
+        return make()
+    except Exception as exc:  # a line that cannot be made must not stop the lines after it
+        log.exception("making an output line failed")
+        return f"hookdev: a line could not be made ({type(exc).__name__}: {exc}); the call is in the store"

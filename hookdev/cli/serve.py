@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sys
 from typing import TextIO
@@ -162,7 +163,7 @@ async def run_headless(settings: Settings, *, as_json: bool, out: TextIO = sys.s
     emit = LineWriter(out, loop, dropped=_dropped_json if as_json else dropped_text)
 
     def on_exchange(ex: Exchange) -> None:
-        emit(exchange_line(ex, as_json=as_json))
+        emit(functools.partial(exchange_line, ex, as_json=as_json))  # made by the output's thread
 
     started = False
     early: list[tuple[str, str]] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -120,7 +121,7 @@ class Supervisor:
 
     def _line(self, emit: LineWriter, ex: Exchange) -> None:
         if self.printing:
-            emit(exchange_line(ex, as_json=False))
+            emit(functools.partial(exchange_line, ex, as_json=False))  # made by the output's thread
 
     async def _inspect(self, crash_file: Path) -> int | None:
         """Run one inspector; its exit code, or None when serve is stopping (the inspector was asked to leave)."""
