@@ -292,7 +292,7 @@ class Session:
     def _recorded(self, exchange: Exchange) -> None:
         self.counters.count(exchange)
         path = exchange.request.path
-        if exchange.kind != "unknown" and exchange.auth.ok and offerable(path):
+        if exchange.kind != "unknown" and exchange.auth.ok and not self._known(exchange.kind, path) and offerable(path):
             if not self.paths or self.paths[0] != path:
                 self.paths = [path, *(p for p in self.paths if p != path)][:MAX_PATHS]
             known = self.kind_paths.setdefault(exchange.kind, [])
@@ -312,6 +312,11 @@ class Session:
                 listener(exchange)
             except Exception:
                 log.exception("exchange listener failed")
+
+    def _known(self, kind: str, path: str) -> bool:
+        """Whether `path` is the newest path in use and one known for `kind` already (a burst of calls to one
+        hook): nothing to update, nor to check."""
+        return bool(self.paths) and self.paths[0] == path and path in self.kind_paths.get(kind, ())
 
     def _report_store_health(self) -> None:
         error = self.store.last_error if self.store is not None else None
