@@ -17,7 +17,7 @@ import aiohttp
 
 from hookdev.receiver.store import Store
 from tests import fake_ngrok
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, until
 
 
 class Serve(subprocess.Popen):
@@ -274,6 +274,37 @@ async def test_a_line_handed_over_as_a_function_is_made_by_the_writing_thread_in
     assert "".join(out.written).splitlines() == [
         "first", "made later",
         "hookdev: a line could not be made (ValueError: no such field); the call is in the store", "last"]
+
+
+class FullDisk(CountedFlushes):
+    """A file on a disk that fills up after `room` characters: a write past it lands in part, then fails."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, text: str) -> int:
+        left = self.room - sum(len(t) for t in self.written)
+        if len(text) > left:
+            super().write(text[:left])
+            raise OSError(27, "File too large")
+        return super().write(text)
+
+
+async def test_lines_after_a_write_cut_short_by_a_full_disk_start_on_a_line_of_their_own() -> None:
+    from hookdev.cli.common import LineWriter
+
+    out = FullDisk(room=len('{"n": 1}\n{"n": 2'))
+    emit = LineWriter(out, asyncio.get_running_loop())  # type: ignore[arg-type]
+    emit('{"n": 1}')
+    emit('{"n": 2}')
+    emit.flush()
+    await until(lambda: out.written, "the write the full disk cut short")
+    out.room = 10_000  # space again
+    emit('{"n": 3}')
+    emit.close()
+    lines = "".join(out.written).splitlines()
+    assert lines == ['{"n": 1}', '{"n": 2', '{"n": 3}']  # the cut line is lost, the next one whole
 
 
 class HeldOutput(CountedFlushes):

@@ -193,6 +193,34 @@ async def test_read_only_store_still_answers_and_resumes(tmp_path):
     store.close()
 
 
+async def test_while_the_disk_refuses_writes_each_batch_tries_one_held_exchange_not_all_of_them(tmp_path, monkeypatch):
+    """A disk still full costs one row's try per batch, not a transaction of every exchange held in memory."""
+    import hookdev.receiver.store as store_module
+
+    tries: list[int] = []
+    write = store_module.Store._write
+
+    def counted(self: Store, conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> str | None:
+        tries.append(len(rows))
+        return write(self, conn, rows)
+
+    monkeypatch.setattr(store_module.Store, "_write", counted)
+    good_insert = store_module.INSERT
+    store = Store(tmp_path / "s.db")
+    store.start()
+    try:
+        monkeypatch.setattr(store_module, "INSERT", "INSERT INTO no_such_table VALUES (?)")
+        for _ in range(5):
+            assert await store.add(make_exchange()) is False
+        assert tries == [1, 1, 1, 1, 1]  # the first call, then each time the oldest one held, alone
+        monkeypatch.setattr(store_module, "INSERT", good_insert)
+        assert await store.add(make_exchange())
+        assert tries[5:] == [1, 5]  # the oldest alone, then the four others with the new call
+        assert store.count() == 6
+    finally:
+        store.close()
+
+
 def test_text_filter_and_prefix_treat_like_wildcards_literally(tmp_path):
     store = Store(tmp_path / "s.db")
     store.add_now(make_exchange(id="ab_c000000001", body={"v": "50%_off"}))

@@ -137,14 +137,17 @@ class LineWriter:
             self._thread = None
 
     def _write_loop(self) -> None:
+        cut = False
         while (item := self._texts.get()) is not None:
             lines, size = item
             text = "\n".join(line if isinstance(line, str) else _made(line) for line in lines) + "\n"
             try:
-                self.out.write(text)
+                # After a write that failed part way (a full disk), the next lines start on a line of their own.
+                self.out.write("\n" + text if cut else text)
                 self.out.flush()
-            except (OSError, ValueError):  # the reader went away (a closed pipe): the store has every call
-                pass
+                cut = False
+            except (OSError, ValueError):  # the reader went away (a closed pipe), a full disk: the store has them
+                cut = True
             with self._lock:
                 self._waiting -= size
 

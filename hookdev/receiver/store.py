@@ -679,35 +679,24 @@ class Store:
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> int:
         """Write the batch (and what the disk refused before) in one transaction, then release its answers;
         how many rows were written (their text is still to index)."""
-        rows = [_row(ex) for ex in self._pending] + [_row(ex) for ex, _ in batch]
         error: str | None = None
         written = 0
-        if rows:
-            # A group commit of small rows is one INSERT, a transaction of its own (see SMALL_ROW); any other
-            # (big calls, or many that the disk refused before) is BEGIN, a row at a time, COMMIT. The text index is
-            # written after the answers are released (by _write_loop): FTS5 merges its segments now and then,
-            # and no call should wait for that.
-            sizes = [_row_bytes(row) for row in rows]
-            small = len(rows) <= INSERT_ROWS and max(sizes) <= SMALL_ROW
-            try:
-                if small:
-                    conn.execute(_insert_rows(INSERT, len(rows)), tuple(itertools.chain.from_iterable(rows)))
-                else:
-                    conn.execute("BEGIN IMMEDIATE")
-                    _insert(conn, rows, index=False)
-                    conn.execute("COMMIT")
-                written = len(rows)
-                self._room.take(written, sum(sizes))
+        if self._pending:
+            # The disk refused writes before: the oldest exchange waiting goes alone first, so a disk still full
+            # costs one row's try, not a transaction of everything held (64 MiB of rows into SQLite's cache).
+            error = self._write(conn, [_row(self._pending[0])])
+            if error is None:
+                self._pending_bytes -= _size(self._pending.pop(0))
+                written = 1
+        if error is None:
+            rows = [_row(ex) for ex in self._pending] + [_row(ex) for ex, _ in batch]
+            error = self._write(conn, rows) if rows else None
+            if error is None:
+                written += len(rows)
                 self._pending.clear()
                 self._pending_bytes = 0
-            except sqlite3.Error as exc:
-                error = str(exc)
-                if conn.in_transaction:
-                    try:
-                        conn.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass
-                self._hold([ex for ex, _ in batch])
+        if error is not None:
+            self._hold([ex for ex, _ in batch])
         if error and error != self.last_error:
             log.error("recording to %s failed: %s; answers still go back, retrying", self.path, error)
         self.last_error = error
@@ -725,6 +714,31 @@ class Store:
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
         return written
+
+    def _write(self, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> str | None:
+        """Write rows in one transaction; None, or why the disk refused them (rolled back then).
+
+        A group commit of small rows is one INSERT, a transaction of its own (see SMALL_ROW); any other (big
+        calls, or many that the disk refused before) is BEGIN, a row at a time, COMMIT. The text index is
+        written after the answers are released (by _write_loop): FTS5 merges its segments now and then, and no
+        call should wait for that."""
+        sizes = [_row_bytes(row) for row in rows]
+        try:
+            if len(rows) <= INSERT_ROWS and max(sizes) <= SMALL_ROW:
+                conn.execute(_insert_rows(INSERT, len(rows)), tuple(itertools.chain.from_iterable(rows)))
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                _insert(conn, rows, index=False)
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            return str(exc)
+        self._room.take(len(rows), sum(sizes))
+        return None
 
     def _hold(self, refused: list[Exchange]) -> None:
         """Keep what the disk refused in memory for the next try, within MAX_PENDING and max_pending_bytes."""

@@ -98,7 +98,10 @@ class Serve:
         return self.err_path.read_bytes()
 
     def json_lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.out.decode().splitlines() if line.startswith("{")]
+        """The JSON lines serve has written so far; one it is still writing (no newline yet) is left for later."""
+        written = self.out.decode(errors="replace")
+        complete = written[:written.rfind("\n") + 1]
+        return [json.loads(line) for line in complete.splitlines() if line.startswith("{")]
 
     def exchange(self, exchange_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """The JSON line of one exchange (needs --json)."""
