@@ -416,7 +416,10 @@ def _index_newest(conn: sqlite3.Connection) -> None:
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
         log.warning("indexing the newest exchanges failed (%s); they are indexed the next time", exc)
 
 
@@ -677,8 +680,8 @@ class Store:
             log.warning("removing old exchanges from %s failed: %s", self.path, exc)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> int:
-        """Write the batch (and what the disk refused before) in one transaction, then release its answers;
-        how many rows were written (their text is still to index)."""
+        """Write the batch, and what the disk refused before (its oldest exchange first, alone), then release the
+        batch's answers; how many rows were written (their text is still to index)."""
         error: str | None = None
         written = 0
         if self._pending:
