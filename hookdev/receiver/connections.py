@@ -91,9 +91,6 @@ class _Counted(asyncio.Protocol):
             self.guard.note_closed(self.transport)
         self.inner.connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:  # replaced in __init__ by the wrapped protocol's own
-        self.inner.data_received(data)
-
     def eof_received(self) -> bool | None:
         return self.inner.eof_received()
 

@@ -187,12 +187,12 @@ async def handle_hook(request: web.Request) -> web.StreamResponse:
             out = await _handle(receiver, snapshot, too_large, started, arrived)
         finally:
             guard.answered(transport)
-    if too_large is None and request.transport is not None:
+    if too_large is None and transport is not None:
         # A trickled body: answer, then close, rather than linger reading the rest of it.
         out.force_close()
         await out.prepare(request)
         await out.write_eof()
-        request.transport.close()
+        transport.close()
     return out
 
 

@@ -415,12 +415,18 @@ def _index_newest(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
+        _rollback(conn)
         log.warning("indexing the newest exchanges failed (%s); they are indexed the next time", exc)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo the transaction a failed statement left open, if any; a rollback that fails too (the connection is
+    broken) leaves nothing to undo, and the writer goes on."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 class Store:
@@ -675,8 +681,7 @@ class Store:
                 self.removed += count
                 excess -= count
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback(conn)
             log.warning("removing old exchanges from %s failed: %s", self.path, exc)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Exchange, asyncio.Future[None] | None]]) -> int:
@@ -734,11 +739,7 @@ class Store:
                 _insert(conn, rows, index=False)
                 conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+            _rollback(conn)
             return str(exc)
         self._room.take(len(rows), sum(sizes))
         return None
