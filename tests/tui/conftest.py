@@ -211,6 +211,8 @@ async def settle(pilot: Any) -> None:
         busy = [w for w in app.workers if w.group not in ("prompt", "link") and not w.is_finished]
         if busy:
             await app.workers.wait_for_complete(busy)
+    # The list scrolls to the selected row again once its new size is laid out (a refresh later): wait for it.
+    await until(lambda: app.main.table.revealed, "the list to scroll to the selected call")
     for area in app.screen.query(TextArea):
         area.cursor_blink = False
     await pilot.pause()

@@ -256,23 +256,35 @@ class ExchangeList(ScrollView, can_focus=True):
         self.refresh()
         self._announce()
 
+    @property
+    def revealed(self) -> bool:
+        """Whether the list is scrolled where the cursor's row wants it (settled once the layout has caught up);
+        a list off screen (the tabs zoomed) has nothing to show."""
+        if self.scrollable_content_region.height <= 0:
+            return True
+        target = self._reveal_target(user=False)
+        return target is None or target == int(self.scroll_y)
+
     def _reveal(self, *, user: bool = False) -> None:
         """Scroll so the cursor's row is on screen (the last rows, while following the newest)."""
+        target = self._reveal_target(user=user)
+        if target is not None and target != int(self.scroll_y):
+            self.scroll_to(y=target, animate=False, immediate=True)
+
+    def _reveal_target(self, *, user: bool) -> int | None:
+        """The scroll offset that puts the cursor's row on screen; None without a cursor."""
         index = self._index(self._cursor)
         if index is None:
-            return
+            return None
         height = self._visible()
         top = int(self.scroll_y)
         if self.follow and not user:
-            target = max(0, len(self.rows) - height)
-        elif index < top:
-            target = index
-        elif index >= top + height:
-            target = index - height + 1
-        else:
-            target = top
-        if target != top:
-            self.scroll_to(y=target, animate=False, immediate=True)
+            return max(0, len(self.rows) - height)
+        if index < top:
+            return index
+        if index >= top + height:
+            return index - height + 1
+        return top
 
     def _announce(self) -> None:
         selected = self.selected
